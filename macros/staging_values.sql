@@ -1,0 +1,149 @@
+{#-
+  Typing and checking raw text values, one field at a time.
+
+  A staging base model declares its fields as a list of dicts:
+    {'column': 'cmas', 'kind': 'integer', 'min': 0, 'max': 52}
+  kinds: text, date, integer, decimal, code (needs 'code_field'), yes_no,
+  diagnosis, drug. 'required': true marks a field whose problem sets the whole
+  row aside instead of repairing the value.
+
+  The raw landing keeps each value as text plus `undecodable_columns`; these
+  macros expect a CTE with `<column>__raw` (trimmed text, empty = null) and
+  `undecodable_columns`.
+-#}
+
+{#- Trimmed text, empty = missing. -#}
+{% macro raw_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+{#- Lookup key of a code or label: lower case, inner spaces collapsed. -#}
+{% macro code_key(expression) -%}
+    lower(regexp_replace({{ expression }}, '\s+', ' ', 'g'))
+{%- endmacro %}
+
+{#- A MAP from lookup key to canonical code for one coded field (computed
+    once per query: the subquery is uncorrelated). -#}
+{% macro code_map(field) -%}
+    {%- if field == 'yes_no' -%}
+    (select map_from_entries(list((spelling, value))) from {{ ref('yes_no_spellings') }})
+    {%- elif field == 'diagnosis' -%}
+    (select map_from_entries(list((spelling, diagnosis))) from {{ ref('diagnosis_labels') }})
+    {%- elif field == 'drug' -%}
+    (select map_from_entries(list((lower(drug), drug))) from {{ ref('drug_dictionary') }})
+    {%- else -%}
+    (select map_from_entries(list((spelling, code))) from {{ ref('code_spellings') }} where code_field = '{{ field }}')
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The value only if its bytes decoded. -#}
+{% macro usable_text(column) -%}
+    case when list_contains(undecodable_columns, '{{ column }}') then null else {{ column }}__raw end
+{%- endmacro %}
+
+{% macro parse_date(expression) -%}
+    case
+        when regexp_full_match({{ expression }}, '\d{4}-\d{2}-\d{2}')
+            and try_cast({{ expression }} as date) >= date '1900-01-01'
+        then try_cast({{ expression }} as date)
+    end
+{%- endmacro %}
+
+{#- The typed value of a field, or null when it is missing or unusable. -#}
+{% macro typed_value(field) -%}
+    {%- set c = field.column -%}
+    {%- set v = usable_text(c) -%}
+    {%- if field.kind == 'text' -%}
+        {{ v }}
+    {%- elif field.kind == 'date' -%}
+        {{ parse_date(v) }}
+    {%- elif field.kind == 'integer' -%}
+        case
+            when regexp_full_match({{ v }}, '[+-]?\d+(\.0*)?')
+                and try_cast({{ v }} as decimal(18, 3)) between {{ field.min }} and {{ field.max }}
+            then try_cast({{ v }} as decimal(18, 3))::integer
+        end
+    {%- elif field.kind == 'decimal' -%}
+        case
+            when regexp_full_match({{ v }}, '[+-]?(\d+(\.\d*)?|\.\d+)')
+                and try_cast({{ v }} as decimal(18, 3)) between {{ field.min }} and {{ field.max }}
+            then try_cast({{ v }} as decimal(18, 3))::decimal(9, 3)
+        end
+    {%- elif field.kind == 'yes_no' -%}
+        ({{ code_map('yes_no') }}[{{ code_key(v) }}] = 'Y')
+    {%- elif field.kind == 'code' -%}
+        {{ code_map(field.code_field) }}[{{ code_key(v) }}]
+    {%- elif field.kind in ('diagnosis', 'drug') -%}
+        {{ code_map(field.kind) }}[{{ code_key(v) }}]
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("unknown field kind " ~ field.kind ~ " for " ~ c) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Why the value could not be used, or null. Needs the typed value in a
+    column named like the field. -#}
+{% macro value_issue(field) -%}
+    {%- set c = field.column -%}
+    {%- set reason = {
+        'text': none, 'date': 'invalid_date', 'integer': 'invalid_numeric',
+        'decimal': 'invalid_numeric', 'yes_no': 'unknown_code', 'code': 'unknown_code',
+        'diagnosis': 'unknown_code', 'drug': 'unknown_code'}[field.kind] -%}
+    case
+        when list_contains(undecodable_columns, '{{ c }}') then 'invalid_encoding'
+        when {{ c }}__raw is null then {{ "'missing_required_value'" if field.required else 'null' }}
+        {%- if field.kind == 'yes_no' %}
+        when not map_contains({{ code_map('yes_no') }}, {{ code_key(c ~ '__raw') }}) then 'unknown_code'
+        {%- elif reason is not none %}
+        when {{ c }} is null then '{{ reason }}'
+        {%- endif %}
+    end
+{%- endmacro %}
+
+{#- Selects `<column>__raw` for every field (first CTE of a base model). -#}
+{% macro select_raw_texts(fields) -%}
+    {%- for field in fields %}
+    {{ raw_text(field.column) }} as {{ field.column }}__raw{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Selects the typed value of every field under its own name. -#}
+{% macro select_typed_values(fields) -%}
+    {%- for field in fields %}
+    {{ typed_value(field) }} as {{ field.column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Selects `<column>__issue` for every field. -#}
+{% macro select_value_issues(fields) -%}
+    {%- for field in fields %}
+    {{ value_issue(field) }} as {{ field.column }}__issue{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The first problem among the required fields: it sets the row aside. -#}
+{% macro required_field_issue(fields) -%}
+    coalesce(
+    {%- for field in fields if field.required %}
+        {{ field.column }}__issue{{ ',' if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- The first required field with a problem (for the quarantine row). -#}
+{% macro required_field_with_issue(fields) -%}
+    case
+    {%- for field in fields if field.required %}
+        when {{ field.column }}__issue is not null then '{{ field.column }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- The repairs of the optional fields: a list of
+    {column_name, raw_value, reason_code} for values set to missing. -#}
+{% macro optional_value_repairs(fields) -%}
+    list_filter([
+    {%- for field in fields if not field.required %}
+        {'column_name': '{{ field.column }}', 'raw_value': {{ field.column }}__raw, 'reason_code': {{ field.column }}__issue, 'detail': null::varchar}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ], lambda repair: repair.reason_code is not null)
+{%- endmacro %}

@@ -1,0 +1,11 @@
+"""Lands visits.csv from the extract folder (JDM_EXTRACT_DIR), every value as text.
+
+See python/jdm/landing.py for how records are read and numbered."""
+
+
+def model(dbt, session):
+    from jdm.landing import land_registry_file, write_landing_report
+
+    relation, report = land_registry_file(session, dbt.config.get("extract_dir"), "visits.csv")
+    write_landing_report(session, dbt.this.schema, report)
+    return relation

@@ -1,0 +1,300 @@
+"""Landing: one registry extract file into a DuckDB relation of text columns.
+
+The raw layer's dbt models (models/raw/*.py) call `land_registry_file`. It
+keeps every record of the file, good or bad, as text, so that no value can
+crash the load and staging can account for every row.
+
+Two readers, one result:
+
+* Fast path: DuckDB's own CSV reader, strict, every column VARCHAR, with its
+  rejects table switched on. It is used only when it accepts *every* record
+  and the file has no blank line, because only then is a record's position in
+  the file the same as its position in DuckDB's output (DuckDB skips blank
+  lines and lets an unterminated quote swallow the rest of a file).
+* Careful path (`jdm.csv_records`): used for any file the fast path did not
+  accept whole. It decodes each field separately, sets aside records whose
+  fields cannot be told apart, and resynchronises after a broken quote.
+
+The result has, in order: `source_file`, `source_row` (1 = first data record
+after the header; a quoted line break does not start a new record; blank
+lines are not records), the spec's columns in spec order, any extra columns
+of the file (kept, otherwise ignored), `undecodable_columns` (names of the
+columns whose bytes were not valid UTF-8: their text is shown as
+Windows-1252), `record_status` (`ok` or `bad`), `bad_record_reason`,
+`bad_record_detail` and `raw_record` (the record's text, for bad records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from jdm.csv_records import CsvFileError, read_header, scan_records
+from jdm.extract_spec import FILES_BY_NAME, ExtractFile
+
+# Columns the landing adds; an extra column of the file with one of these
+# names is kept as `extra_<name>`.
+RESERVED_COLUMNS = (
+    "source_file",
+    "source_row",
+    "undecodable_columns",
+    "record_status",
+    "bad_record_reason",
+    "bad_record_detail",
+    "raw_record",
+)
+
+_BATCH_RECORDS = 100_000
+_SCAN_CHUNK_BYTES = 64 * 1024 * 1024
+
+
+class ExtractContractError(Exception):
+    """The extract breaks the contract so badly that no build can proceed."""
+
+
+@dataclass(frozen=True)
+class LandingReport:
+    source_file: str
+    path: str
+    parser: str  # "duckdb" (fast path) or "careful"
+    header_columns: tuple[str, ...]
+    extra_columns: tuple[str, ...]
+    blank_lines: int
+    file_bytes: int
+
+
+def check_header(spec: ExtractFile, path: Path) -> tuple[str, ...]:
+    """The file's (normalised) header; a fatal error naming file and column
+    when a spec column is missing or a column name repeats."""
+    if not path.is_file():
+        raise ExtractContractError(
+            f"registry extract file {spec.name} is missing: expected it at {path}"
+        )
+    try:
+        header = read_header(path)
+    except CsvFileError as err:
+        raise ExtractContractError(f"{spec.name}: cannot read the header row ({err})") from err
+    columns = header.columns
+    missing = [c for c in spec.columns if c not in columns]
+    if missing:
+        raise ExtractContractError(
+            f"{spec.name}: required column {', '.join(repr(c) for c in missing)} "
+            f"missing from the header row of {path} (header has: {', '.join(columns)})"
+        )
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise ExtractContractError(
+            f"{spec.name}: column {', '.join(repr(c) for c in repeated)} appears more "
+            f"than once in the header row of {path}"
+        )
+    return columns
+
+
+def _column_names(header_columns: tuple[str, ...]) -> list[str]:
+    """Names to land the header's columns under: empty names get a position,
+    extra columns that clash with the landing's own get a prefix."""
+    names = []
+    for i, name in enumerate(header_columns, start=1):
+        if not name:
+            name = f"unnamed_column_{i}"
+        if name in RESERVED_COLUMNS:
+            name = f"extra_{name}"
+        names.append(name)
+    return names
+
+
+def _has_blank_line(path: Path) -> bool:
+    """True if the file has an empty line anywhere (a cheap byte scan).
+
+    A blank line inside a quoted value also counts: that only sends the file
+    down the careful path, never gives a wrong result."""
+    tail = b"\n"  # the file's start behaves like the start of a line
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK_BYTES):
+            window = tail + chunk
+            if b"\n\n" in window or b"\n\r\n" in window:
+                return True
+            tail = window[-2:]
+    return False
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _land_with_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], table: str
+) -> bool:
+    """Strict DuckDB read into `table`; False (and no table) unless every
+    record was accepted."""
+    columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    rejects = f"{table}_rejects"
+    scans = f"{table}_scans"
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {table} as
+            select * from read_csv(
+                {_sql_str(str(path))},
+                header = true, auto_detect = false, columns = {columns},
+                delim = ',', quote = '"', escape = '"', strict_mode = true,
+                null_padding = false, store_rejects = true,
+                rejects_table = {_sql_str(rejects)}, rejects_scan = {_sql_str(scans)}
+            )
+            """
+        )
+        (rejected,) = con.execute(f"select count(*) from {rejects}").fetchone()
+    except duckdb.Error:
+        rejected = 1  # anything the strict reader cannot take goes the careful way
+    finally:
+        con.execute(f"drop table if exists {rejects}")
+        con.execute(f"drop table if exists {scans}")
+    if rejected:
+        con.execute(f"drop table if exists {table}")
+        return False
+    return True
+
+
+def _land_carefully(
+    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], table: str
+) -> int:
+    """Careful read into `table` (with its own source_row); returns blank lines."""
+    column_defs = ", ".join(f"{_ident(n)} varchar" for n in names)
+    con.execute(
+        f"""
+        create or replace temp table {table} (
+            source_row bigint, {column_defs}, undecodable_columns varchar[],
+            bad_record_reason varchar, bad_record_detail varchar, raw_record varchar
+        )
+        """
+    )
+    scan = scan_records(path, expected_fields=len(names))
+    batch: list[list] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        frame = pd.DataFrame(
+            batch,
+            columns=["source_row", *names, "undecodable_columns", "bad_record_reason",
+                     "bad_record_detail", "raw_record"],
+            dtype=object,
+        )
+        con.register("landing_batch", frame)
+        con.execute(f"insert into {table} by name select * from landing_batch")
+        con.unregister("landing_batch")
+        batch.clear()
+
+    for record in scan.records:
+        if record.fields is None:
+            values = [None] * len(names)
+        else:
+            # Empty field = missing, as in the fast path.
+            values = [v if v != "" else None for v in record.fields]
+        undecodable = [names[i] for i in record.undecodable]
+        batch.append(
+            [
+                record.source_row,
+                *values,
+                undecodable,
+                record.reason_code,
+                record.detail,
+                record.raw_text if record.reason_code else None,
+            ]
+        )
+        if len(batch) >= _BATCH_RECORDS:
+            flush()
+    flush()
+    return scan.blank_lines
+
+
+def land_registry_file(
+    con: duckdb.DuckDBPyConnection, extract_dir: str | Path, file_name: str
+) -> tuple[duckdb.DuckDBPyRelation, LandingReport]:
+    """Land `file_name` from `extract_dir`; returns the relation to materialise
+    and a report of how it was read."""
+    spec = FILES_BY_NAME[file_name]
+    path = Path(extract_dir) / spec.name
+    header_columns = check_header(spec, path)
+    names = _column_names(header_columns)
+    extras = [n for n in names if n not in spec.columns]
+    table = f"landing_{spec.entity}"
+
+    blank_lines = 0
+    if not _has_blank_line(path) and _land_with_duckdb(con, path, names, table):
+        parser = "duckdb"
+        # Insertion order is the file's order (preserve_insertion_order), so
+        # rowid + 1 is the record's position among the data records.
+        row_columns = (
+            "rowid + 1 as source_row",
+            "[]::varchar[] as undecodable_columns",
+            "'ok' as record_status",
+            "null::varchar as bad_record_reason",
+            "null::varchar as bad_record_detail",
+            "null::varchar as raw_record",
+        )
+    else:
+        parser = "careful"
+        blank_lines = _land_carefully(con, path, names, table)
+        row_columns = (
+            "source_row",
+            "undecodable_columns",
+            "case when bad_record_reason is null then 'ok' else 'bad' end as record_status",
+            "bad_record_reason",
+            "bad_record_detail",
+            "raw_record",
+        )
+
+    select_list = ",\n    ".join(
+        [
+            f"{_sql_str(spec.name)} as source_file",
+            row_columns[0],
+            *(_ident(c) for c in spec.columns),
+            *(_ident(c) for c in extras),
+            *row_columns[1:],
+        ]
+    )
+    relation = con.sql(f"select\n    {select_list}\nfrom {table}")
+    report = LandingReport(
+        source_file=spec.name,
+        path=str(path.resolve()),
+        parser=parser,
+        header_columns=tuple(header_columns),
+        extra_columns=tuple(extras),
+        blank_lines=blank_lines,
+        file_bytes=path.stat().st_size,
+    )
+    return relation, report
+
+
+def write_landing_report(con: duckdb.DuckDBPyConnection, schema: str, report: LandingReport) -> None:
+    """Record how a file was landed, in `<schema>.landing_report__<entity>`
+    (read by audit.extract_files)."""
+    entity = report.source_file.removesuffix(".csv")
+    con.execute(f"create schema if not exists {_ident(schema)}")
+    con.execute(
+        f"""
+        create or replace table {_ident(schema)}.{_ident('landing_report__' + entity)} as
+        select
+            ? as source_file, ? as file_path, ? as parser,
+            ?::varchar[] as header_columns, ?::varchar[] as extra_columns,
+            ?::bigint as blank_lines, ?::bigint as file_bytes,
+            now()::timestamp as landed_at
+        """,
+        [
+            report.source_file,
+            report.path,
+            report.parser,
+            list(report.header_columns),
+            list(report.extra_columns),
+            report.blank_lines,
+            report.file_bytes,
+        ],
+    )

@@ -1,0 +1,7 @@
+{#- Every row satisfies `expression` (a SQL boolean over the model's
+    columns); rows where it is false or null fail. -#}
+{% test expression_is_true(model, expression) %}
+select *
+from {{ model }}
+where not coalesce(({{ expression }}), false)
+{% endtest %}
