@@ -110,6 +110,7 @@ final as (
         end as drop_reason,
         case
             when usable_rows.required_issue is not null then usable_rows.required_issue_column
+            when ids.first_source_row_of_content < usable_rows.source_row then null
             when ids.first_source_row_of_id < usable_rows.source_row then 'patient_id'
         end as drop_column,
         case

@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both create .venv/ and install the pinned packages on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+DEFAULT_EXTRACT_DIR := data/extract
+JDM_EXTRACT_DIR ?= $(DEFAULT_EXTRACT_DIR)
+JDM_DB ?= warehouse/jdm.duckdb
+export JDM_EXTRACT_DIR JDM_DB
+# No telemetry: dbt and friends must not try to reach the internet.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: run test install extract build clean
+
+run: install extract build
+	@echo "Warehouse built: $(JDM_DB) (schemas: raw, staging, audit)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# The embedded synthetic registry is generated only into the default folder;
+# a JDM_EXTRACT_DIR you point elsewhere must already hold a real extract.
+extract: install
+	@if [ ! -f "$(JDM_EXTRACT_DIR)/patients.csv" ]; then \
+	  if [ "$(JDM_EXTRACT_DIR)" = "$(DEFAULT_EXTRACT_DIR)" ]; then \
+	    $(BIN)/jdm generate --out "$(JDM_EXTRACT_DIR)"; \
+	  else \
+	    echo "No registry extract in JDM_EXTRACT_DIR=$(JDM_EXTRACT_DIR)" >&2; exit 1; \
+	  fi; \
+	fi
+
+build: install
+	mkdir -p "$(dir $(JDM_DB))"
+	$(BIN)/dbt build
+
+test: install
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal

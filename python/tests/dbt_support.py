@@ -1,0 +1,67 @@
+"""Running dbt on a given extract from the tests, and reading what it built."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str
+    db_path: Path
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def frame(self, sql: str):
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql).df()
+
+
+def run_dbt(args: list[str], extract_dir: Path, work_dir: Path, *, vars: str | None = None) -> DbtRun:
+    """`dbt <args>` from the repository root against `extract_dir`, building
+    `work_dir/warehouse.duckdb`; target/ and logs/ also go to work_dir so that
+    runs do not disturb each other or the developer's own build."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db_path = work_dir / "warehouse.duckdb"
+    env = os.environ | {
+        "JDM_EXTRACT_DIR": str(extract_dir),
+        "JDM_DB": str(db_path),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    cmd = [
+        str(DBT), *args,
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+    ]
+    if vars:
+        cmd += ["--vars", vars]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, db_path)
+
+
+def build(extract_dir: Path, work_dir: Path) -> DbtRun:
+    """`dbt build` that must succeed (the output is shown if it does not)."""
+    run = run_dbt(["build"], extract_dir, work_dir)
+    assert run.returncode == 0, run.output[-6000:]
+    return run
+
+
+def write_file(path: Path, text: str, *, bom: bool = False, crlf: bool = False) -> None:
+    """Write CSV text exactly: lines as given (leading indentation removed by
+    the caller), optional BOM and CRLF line ends."""
+    data = text.replace("\n", "\r\n") if crlf else text
+    raw = data.encode("utf-8")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + raw)
