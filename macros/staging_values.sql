@@ -147,3 +147,47 @@
     {%- endfor %}
     ], lambda repair: repair.reason_code is not null)
 {%- endmacro %}
+
+{#- The first steps of every base model: each field's trimmed text
+    (`<column>__raw`), its typed value (`<column>`) and its problem
+    (`<column>__issue`), for the well-formed records of `raw_relation`. -#}
+{% macro typed_and_checked_values(raw_relation, fields) -%}
+    select *, {{ select_value_issues(fields) }}
+    from (
+        select *, {{ select_typed_values(fields) }}
+        from (
+            select source_file, source_row, undecodable_columns, {{ select_raw_texts(fields) }}
+            from {{ raw_relation }}
+            where record_status = 'ok'
+        )
+    )
+{%- endmacro %}
+
+{#- Whether a dated event can be placed in the patient's record: the first
+    of (a required field's problem, `orphan_patient`, `implausible_event_date`)
+    as `placement_issue`, with `placement_issue_column` and
+    `placement_detail`. Needs `patients` (patient_id, date_of_birth,
+    death_date) left-joined and `extract_metadata` cross-joined. -#}
+{% macro event_placement(fields, event_date) -%}
+    case
+        when {{ required_field_issue(fields) }} is not null then {{ required_field_issue(fields) }}
+        when patients.patient_id is null then 'orphan_patient'
+        when {{ event_date }} > extract_metadata.extract_date
+            or {{ event_date }} < patients.date_of_birth
+            or {{ event_date }} > patients.death_date then 'implausible_event_date'
+    end as placement_issue,
+    case
+        when {{ required_field_issue(fields) }} is not null then {{ required_field_with_issue(fields) }}
+        when patients.patient_id is null then 'patient_id'
+        when {{ event_date }} > extract_metadata.extract_date
+            or {{ event_date }} < patients.date_of_birth
+            or {{ event_date }} > patients.death_date then '{{ event_date }}'
+    end as placement_issue_column,
+    case
+        when {{ required_field_issue(fields) }} is not null then null
+        when patients.patient_id is null then 'patient_id not in patients.csv'
+        when {{ event_date }} > extract_metadata.extract_date then '{{ event_date }} after the extract date ' || extract_metadata.extract_date
+        when {{ event_date }} < patients.date_of_birth then '{{ event_date }} before the date of birth ' || patients.date_of_birth
+        when {{ event_date }} > patients.death_date then '{{ event_date }} after the date of death ' || patients.death_date
+    end as placement_detail
+{%- endmacro %}

@@ -28,7 +28,6 @@ with
 
 raw_labs as (
     select * from {{ ref('raw_registry__labs') }}
-    where record_status = 'ok'
 ),
 
 patients as (
@@ -43,19 +42,8 @@ unit_conversions as (
     select * from {{ ref('lab_unit_conversions') }}
 ),
 
-raw_texts as (
-    select source_file, source_row, undecodable_columns, {{ select_raw_texts(fields) }}
-    from raw_labs
-),
-
-values_typed as (
-    select *, {{ select_typed_values(fields) }}
-    from raw_texts
-),
-
 values_checked as (
-    select *, {{ select_value_issues(fields) }}
-    from values_typed
+    {{ typed_and_checked_values('raw_labs', fields) }}
 ),
 
 values_parsed as (
@@ -91,27 +79,7 @@ rows_placed as (
     select
         values_converted.*,
         {{ optional_value_repairs(fields) }} as value_repairs,
-        case
-            when {{ required_field_issue(fields) }} is not null then {{ required_field_issue(fields) }}
-            when patients.patient_id is null then 'orphan_patient'
-            when sample_date > extract_metadata.extract_date
-                or sample_date < patients.date_of_birth
-                or sample_date > patients.death_date then 'implausible_event_date'
-        end as placement_issue,
-        case
-            when {{ required_field_issue(fields) }} is not null then {{ required_field_with_issue(fields) }}
-            when patients.patient_id is null then 'patient_id'
-            when sample_date > extract_metadata.extract_date
-                or sample_date < patients.date_of_birth
-                or sample_date > patients.death_date then 'sample_date'
-        end as placement_issue_column,
-        case
-            when {{ required_field_issue(fields) }} is not null then null
-            when patients.patient_id is null then 'patient_id not in patients.csv'
-            when sample_date > extract_metadata.extract_date then 'after the extract date ' || extract_metadata.extract_date
-            when sample_date < patients.date_of_birth then 'before the date of birth ' || patients.date_of_birth
-            when sample_date > patients.death_date then 'after the date of death ' || patients.death_date
-        end as placement_detail
+        {{ event_placement(fields, 'sample_date') }}
     from values_converted
     left join patients using (patient_id)
     cross join extract_metadata

@@ -37,7 +37,6 @@ with
 
 raw_medications as (
     select * from {{ ref('raw_registry__medications') }}
-    where record_status = 'ok'
 ),
 
 patients as (
@@ -48,19 +47,8 @@ extract_metadata as (
     select extract_date from {{ ref('stg_registry__extract_metadata') }}
 ),
 
-raw_texts as (
-    select source_file, source_row, undecodable_columns, {{ select_raw_texts(fields) }}
-    from raw_medications
-),
-
-values_typed as (
-    select *, {{ select_typed_values(fields) }}
-    from raw_texts
-),
-
 values_checked as (
-    select *, {{ select_value_issues(fields) }}
-    from values_typed
+    {{ typed_and_checked_values('raw_medications', fields) }}
 ),
 
 indication_codes as (

@@ -31,26 +31,14 @@ with
 
 raw_patients as (
     select * from {{ ref('raw_registry__patients') }}
-    where record_status = 'ok'
 ),
 
 extract_metadata as (
     select extract_date from {{ ref('stg_registry__extract_metadata') }}
 ),
 
-raw_texts as (
-    select source_file, source_row, undecodable_columns, {{ select_raw_texts(fields) }}
-    from raw_patients
-),
-
-values_typed as (
-    select *, {{ select_typed_values(fields) }}
-    from raw_texts
-),
-
 values_checked as (
-    select *, {{ select_value_issues(fields) }}
-    from values_typed
+    {{ typed_and_checked_values('raw_patients', fields) }}
 ),
 
 -- Dates that parse but cannot be true of this child.

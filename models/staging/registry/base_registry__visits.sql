@@ -41,7 +41,6 @@ with
 
 raw_visits as (
     select * from {{ ref('raw_registry__visits') }}
-    where record_status = 'ok'
 ),
 
 patients as (
@@ -52,46 +51,15 @@ extract_metadata as (
     select extract_date from {{ ref('stg_registry__extract_metadata') }}
 ),
 
-raw_texts as (
-    select source_file, source_row, undecodable_columns, {{ select_raw_texts(fields) }}
-    from raw_visits
-),
-
-values_typed as (
-    select *, {{ select_typed_values(fields) }}
-    from raw_texts
-),
-
 values_checked as (
-    select *, {{ select_value_issues(fields) }}
-    from values_typed
+    {{ typed_and_checked_values('raw_visits', fields) }}
 ),
 
 rows_placed as (
     select
         values_checked.*,
         {{ optional_value_repairs(fields) }} as value_repairs,
-        case
-            when {{ required_field_issue(fields) }} is not null then {{ required_field_issue(fields) }}
-            when patients.patient_id is null then 'orphan_patient'
-            when visit_date > extract_metadata.extract_date
-                or visit_date < patients.date_of_birth
-                or visit_date > patients.death_date then 'implausible_event_date'
-        end as placement_issue,
-        case
-            when {{ required_field_issue(fields) }} is not null then {{ required_field_with_issue(fields) }}
-            when patients.patient_id is null then 'patient_id'
-            when visit_date > extract_metadata.extract_date
-                or visit_date < patients.date_of_birth
-                or visit_date > patients.death_date then 'visit_date'
-        end as placement_issue_column,
-        case
-            when {{ required_field_issue(fields) }} is not null then null
-            when patients.patient_id is null then 'patient_id not in patients.csv'
-            when visit_date > extract_metadata.extract_date then 'after the extract date ' || extract_metadata.extract_date
-            when visit_date < patients.date_of_birth then 'before the date of birth ' || patients.date_of_birth
-            when visit_date > patients.death_date then 'after the date of death ' || patients.death_date
-        end as placement_detail
+        {{ event_placement(fields, 'visit_date') }}
     from values_checked
     left join patients using (patient_id)
     cross join extract_metadata
