@@ -20,6 +20,9 @@ STAGED_COLUMN = {
     ("visits.csv", "gottrons"): "has_gottrons_papules",
     ("visits.csv", "calcinosis"): "has_calcinosis",
     ("visits.csv", "skin_ulceration"): "has_skin_ulceration",
+    # `unit` in staging is the standard unit after conversion; the unit as
+    # written (canonical spelling) is `reported_unit`.
+    ("labs.csv", "unit"): "reported_unit",
 }
 STAGING_MODEL = {
     "patients.csv": "stg_registry__patients",
