@@ -572,6 +572,17 @@ def _qline_fields(fields: list[str], text: str | None) -> tuple[tuple[str, ...],
     return _decode_fields([f.encode("latin-1") for f in fields])
 
 
+def _checked_record(
+    row: int, fields: tuple[str, ...], undecodable: tuple[int, ...], text: str, expected: int
+) -> Record:
+    """A good record, or a `malformed_record` when the field count is off."""
+    if len(fields) == expected:
+        return Record(row, fields, undecodable, text, None, None)
+    return Record(
+        row, None, (), text, MALFORMED_RECORD, f"expected {expected} fields, found {len(fields)}"
+    )
+
+
 def _records(items: Iterator[_Item], expected: int) -> Iterator[Record]:
     row = 0
     for kind, content, extra, aux in items:
@@ -591,31 +602,11 @@ def _records(items: Iterator[_Item], expected: int) -> Iterator[Record]:
             else:
                 fields = tuple(text.split(","))
                 undecodable = ()
-            if len(fields) == expected:
-                yield Record(row, fields, undecodable, text, None, None)
-            else:
-                yield Record(
-                    row,
-                    None,
-                    (),
-                    text,
-                    MALFORMED_RECORD,
-                    f"expected {expected} fields, found {len(fields)}",
-                )
+            yield _checked_record(row, fields, undecodable, text, expected)
         elif kind == _QLINE:
             fields, undecodable = _qline_fields(extra, aux)  # type: ignore[arg-type]
             text = _decode_text(content) if aux is None else aux
-            if len(fields) == expected:
-                yield Record(row, fields, undecodable, text, None, None)
-            else:
-                yield Record(
-                    row,
-                    None,
-                    (),
-                    text,
-                    MALFORMED_RECORD,
-                    f"expected {expected} fields, found {len(fields)}",
-                )
+            yield _checked_record(row, fields, undecodable, text, expected)
         elif kind == _QUOTED:
             fields, undecodable = _decode_fields(extra)  # type: ignore[arg-type]
             yield Record(row, fields, undecodable, _decode_text(content), None, None)
