@@ -77,7 +77,8 @@ duplicates_found as (
 conflicts_found as (
     select
         rows_placed.source_row,
-        min(rows_placed.source_row) over (partition by patient_id, visit_date) as surviving_source_row
+        min(rows_placed.source_row) over (partition by patient_id, visit_date) as surviving_source_row,
+        count(*) over (partition by patient_id, visit_date) > 1 as has_same_day_duplicates
     from rows_placed
     inner join duplicates_found using (source_row)
     where duplicates_found.first_source_row_of_content = rows_placed.source_row
@@ -108,7 +109,8 @@ final as (
             when surviving_source_row < rows_placed.source_row
                 then 'same patient and visit_date as source_row ' || surviving_source_row || ': merged into it'
         end as drop_detail,
-        conflicts_found.surviving_source_row
+        conflicts_found.surviving_source_row,
+        conflicts_found.has_same_day_duplicates
     from rows_placed
     left join duplicates_found using (source_row)
     left join conflicts_found using (source_row)

@@ -19,10 +19,21 @@ checked_visits as (
     select * from {{ ref('base_registry__visits') }}
 ),
 
--- The kept rows and the rows merged into them.
+-- Most visits have no same-day duplicate: they pass through as they are.
+single_visits as (
+    select
+        *,
+        [source_row] as merged_source_rows,
+        []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[] as conflicting_values
+    from checked_visits
+    where drop_reason is null and not has_same_day_duplicates
+),
+
+-- Same-day duplicates: the kept row and the rows merged into it.
 visits_to_merge as (
     select * from checked_visits
-    where drop_reason is null or drop_reason = 'conflicting_duplicate'
+    where has_same_day_duplicates
+        and (drop_reason is null or drop_reason = 'conflicting_duplicate')
 ),
 
 visits_merged as (
@@ -50,6 +61,12 @@ visits_merged as (
     group by surviving_source_row
 ),
 
+visits_staged as (
+    select * from single_visits
+    union all by name
+    select * from visits_merged
+),
+
 final as (
     select
         visit_id,
@@ -73,7 +90,7 @@ final as (
         source_file,
         source_row,
         merged_source_rows
-    from visits_merged
+    from visits_staged
 )
 
 select * from final
