@@ -361,11 +361,7 @@ class DefectInjector:
         f.record(rows, UNKNOWN_CODE, REPAIRED, "sex")
 
         rows = f.pick(rng, counts["label_spelling"])
-        on_sex = rng.random(len(rows)) < 0.2
-        for column, chosen, labels in (("sex", rows[on_sex], codes.SEXES), ("diagnosis", rows[~on_sex], codes.DIAGNOSES)):
-            values = t.columns[column][chosen]
-            t.set_text(column, chosen, self._respell(rng, column, values))
-            f.record(chosen, LABEL_SPELLING, NORMALISED, column, np.array(labels, dtype=object)[values])
+        self._respell_labels(rng, f, rows, 0.2, ("sex", codes.SEXES), ("diagnosis", codes.DIAGNOSES))
 
     def _visits(self, rng: np.random.Generator, f: _FileDefects, cohort: Cohort, patient_touched: np.ndarray) -> None:
         counts = self._counts(VISITS.name, len(f.table))
@@ -516,8 +512,23 @@ class DefectInjector:
         f.record(rows, LAB_VALUE, KEPT, "value", texts)
 
         rows = f.pick(rng, counts["label_spelling"])
-        on_test = rng.random(len(rows)) < 0.5
-        for column, chosen, labels in (("test", rows[on_test], codes.LAB_TESTS), ("unit", rows[~on_test], codes.LAB_UNITS)):
+        self._respell_labels(rng, f, rows, 0.5, ("test", codes.LAB_TESTS), ("unit", codes.LAB_UNITS))
+
+    def _respell_labels(
+        self,
+        rng: np.random.Generator,
+        f: "_FileDefects",
+        rows: np.ndarray,
+        first_share: float,
+        first: tuple[str, tuple[str, ...]],
+        second: tuple[str, tuple[str, ...]],
+    ) -> None:
+        """Class 10: respell coded labels, a `first_share` of `rows` in the
+        first column and the rest in the second; the manifest expects the
+        canonical label back."""
+        t = f.table
+        on_first = rng.random(len(rows)) < first_share
+        for (column, labels), chosen in ((first, rows[on_first]), (second, rows[~on_first])):
             values = t.columns[column][chosen]
             t.set_text(column, chosen, self._respell(rng, column, values))
             f.record(chosen, LABEL_SPELLING, NORMALISED, column, np.array(labels, dtype=object)[values])
