@@ -1,0 +1,125 @@
+{#-
+  Oral prednisolone-equivalent dose in mg/kg/day on given days (protocol,
+  "Corticosteroid dose"; extract spec, "Daily dose in mg/kg/day").
+
+  evaluation_days: a relation with (patient_id, evaluation_date), one row
+  per pair. episodes: int_steroid_episodes. visits: stg_registry__visits.
+  Returns one row per evaluation day:
+  - dose_mg_kg_day: the sum over the episodes active that day
+    (start_date <= day <= last_dose_date) of their daily dose in mg/kg/day;
+    0 when none is active; missing when an active episode's dose is unknown
+    or needs a weight (or height, for mg/m2) the patient never had measured.
+  - mg/day is divided by the weight; mg/m2/day is multiplied by the
+    Mosteller body-surface area sqrt(height cm x weight kg / 3600) and
+    divided by the weight. Weight and height are each the measurement
+    nearest the day (either side; a tie goes to the earlier measurement).
+  - the episodes, weight and height used, for tracing a number back.
+  Usable from analysis SQL for any other days.
+-#}
+{% macro steroid_doses_on_days(evaluation_days, episodes, visits) -%}
+    (
+    with
+
+    days_to_evaluate as (
+        select distinct patient_id, evaluation_date from {{ evaluation_days }}
+    ),
+
+    body_measurements as (
+        select visits.patient_id, visits.visit_date, visits.source_row, visits.weight_kg, visits.height_cm
+        from {{ visits }} as visits
+        where visits.patient_id in (select patient_id from days_to_evaluate)
+            and (visits.weight_kg is not null or visits.height_cm is not null)
+    ),
+
+    nearest_weights as (
+        select
+            days_to_evaluate.patient_id,
+            days_to_evaluate.evaluation_date,
+            {{ arg_min_by('body_measurements.weight_kg', [
+                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
+                'body_measurements.visit_date', 'body_measurements.source_row']) }} as weight_kg,
+            {{ arg_min_by('body_measurements.visit_date', [
+                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
+                'body_measurements.visit_date', 'body_measurements.source_row']) }} as weight_date
+        from days_to_evaluate
+        inner join body_measurements using (patient_id)
+        where body_measurements.weight_kg is not null
+        group by days_to_evaluate.patient_id, days_to_evaluate.evaluation_date
+    ),
+
+    nearest_heights as (
+        select
+            days_to_evaluate.patient_id,
+            days_to_evaluate.evaluation_date,
+            {{ arg_min_by('body_measurements.height_cm', [
+                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
+                'body_measurements.visit_date', 'body_measurements.source_row']) }} as height_cm,
+            {{ arg_min_by('body_measurements.visit_date', [
+                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
+                'body_measurements.visit_date', 'body_measurements.source_row']) }} as height_date
+        from days_to_evaluate
+        inner join body_measurements using (patient_id)
+        where body_measurements.height_cm is not null
+        group by days_to_evaluate.patient_id, days_to_evaluate.evaluation_date
+    ),
+
+    active_episodes as (
+        select
+            days_to_evaluate.patient_id,
+            days_to_evaluate.evaluation_date,
+            episodes.medication_id,
+            episodes.daily_dose,
+            episodes.daily_dose_unit,
+            episodes.has_unknown_dose
+        from days_to_evaluate
+        inner join {{ episodes }} as episodes
+            on days_to_evaluate.patient_id = episodes.patient_id
+            and days_to_evaluate.evaluation_date between episodes.start_date and episodes.last_dose_date
+    ),
+
+    episode_doses as (
+        select
+            active_episodes.*,
+            nearest_weights.weight_kg,
+            nearest_heights.height_cm,
+            case active_episodes.daily_dose_unit
+                when 'mg/kg/day' then active_episodes.daily_dose
+                when 'mg/day' then active_episodes.daily_dose / nearest_weights.weight_kg
+                when 'mg/m2/day' then active_episodes.daily_dose
+                    * sqrt(nearest_heights.height_cm * nearest_weights.weight_kg / 3600.0)
+                    / nearest_weights.weight_kg
+            end as dose_mg_kg_day
+        from active_episodes
+        left join nearest_weights using (patient_id, evaluation_date)
+        left join nearest_heights using (patient_id, evaluation_date)
+    ),
+
+    day_totals as (
+        select
+            patient_id,
+            evaluation_date,
+            -- sum() skips missing values: a day with any unknown part is unknown.
+            case when count(*) = count(dose_mg_kg_day) then sum(dose_mg_kg_day) end as dose_mg_kg_day,
+            count(*) as active_episode_count,
+            {{ dbt.listagg('medication_id', "';'", 'order by medication_id') }} as active_medication_ids
+        from episode_doses
+        group by patient_id, evaluation_date
+    )
+
+    select
+        days_to_evaluate.patient_id,
+        days_to_evaluate.evaluation_date,
+        cast(round(coalesce(day_totals.dose_mg_kg_day, case when day_totals.patient_id is null then 0 end), 6)
+            as decimal(18, 6)) as dose_mg_kg_day,
+        coalesce(day_totals.active_episode_count, 0) as active_episode_count,
+        day_totals.active_medication_ids,
+        nearest_weights.weight_kg,
+        nearest_weights.weight_date,
+        nearest_heights.height_cm,
+        nearest_heights.height_date
+    from days_to_evaluate
+    left join day_totals using (patient_id, evaluation_date)
+    left join nearest_weights using (patient_id, evaluation_date)
+    left join nearest_heights using (patient_id, evaluation_date)
+    )
+{%- endmacro %}

@@ -1,0 +1,124 @@
+{#-
+  Every recorded value of every outcome measure (seed outcome_measures) of
+  the patients with an index date, long: one row per patient x measure x
+  visit (or lab sample), with its day relative to the index date (study_day:
+  the index date is day 0, the day before is -1). Missing values have no
+  row: windowing then finds, per measure, the nearest visit that has the
+  measure, even if a nearer visit lacks it.
+
+  - Visit measures: the staged visit column named by `source_field`; Y/N
+    fields as 1 (Y) / 0 (N); das_total = das_skin + das_muscle of the same
+    visit (missing if either is).
+  - Lab measures: staged results of test `source_field`, in the test's
+    standard unit; a censored result keeps its number and its qualifier.
+  Values are exact decimals (as recorded), so differences from baseline
+  are exact too.
+-#}
+{%- set visit_fields = {
+    'cmas': 'cmas',
+    'mmt8': 'mmt8',
+    'physician_global_vas': 'physician_global_vas',
+    'parent_global_vas': 'parent_global_vas',
+    'chaq': 'chaq',
+    'das_skin': 'das_skin',
+    'das_muscle': 'das_muscle',
+    'das_total': 'das_skin + das_muscle',
+    'has_rash': 'case when has_rash then 1 when not has_rash then 0 end',
+    'has_abnormal_nailfolds': 'case when has_abnormal_nailfolds then 1 when not has_abnormal_nailfolds then 0 end',
+    'has_gottrons_papules': 'case when has_gottrons_papules then 1 when not has_gottrons_papules then 0 end',
+    'has_calcinosis': 'case when has_calcinosis then 1 when not has_calcinosis then 0 end',
+    'has_skin_ulceration': 'case when has_skin_ulceration then 1 when not has_skin_ulceration then 0 end',
+} -%}
+
+with
+
+visits as (
+    select * from {{ ref('stg_registry__visits') }}
+),
+
+labs as (
+    select * from {{ ref('stg_registry__labs') }}
+),
+
+outcome_measures as (
+    select * from {{ ref('outcome_measures') }}
+),
+
+patients_indexed as (
+    select patient_id, index_date
+    from {{ ref('int_patients_exposed') }}
+    where index_date is not null
+),
+
+visit_measures as (
+    select measure, source_field from outcome_measures where source = 'visit'
+),
+
+lab_measures as (
+    select measure, source_field from outcome_measures where source = 'lab'
+),
+
+visits_of_indexed_patients as (
+    select visits.*, patients_indexed.index_date
+    from visits
+    inner join patients_indexed using (patient_id)
+),
+
+-- One pass over the visits: each visit paired with each visit measure.
+visit_values as (
+    select
+        visits_of_indexed_patients.patient_id,
+        visit_measures.measure,
+        visits_of_indexed_patients.visit_date as observation_date,
+        visits_of_indexed_patients.index_date,
+        cast(case visit_measures.source_field
+            {%- for field, expression in visit_fields.items() %}
+            when '{{ field }}' then {{ expression }}
+            {%- endfor %}
+        end as decimal(18, 6)) as value,
+        cast(null as varchar) as value_qualifier,
+        visits_of_indexed_patients.visit_id as source_record_id,
+        visits_of_indexed_patients.source_file,
+        visits_of_indexed_patients.source_row
+    from visits_of_indexed_patients
+    cross join visit_measures
+),
+
+lab_values as (
+    select
+        labs.patient_id,
+        lab_measures.measure,
+        labs.sample_date as observation_date,
+        patients_indexed.index_date,
+        cast(labs.value as decimal(18, 6)) as value,
+        labs.value_qualifier,
+        labs.lab_result_id as source_record_id,
+        labs.source_file,
+        labs.source_row
+    from labs
+    inner join lab_measures on labs.test = lab_measures.source_field
+    inner join patients_indexed using (patient_id)
+),
+
+observations as (
+    select * from visit_values
+    union all
+    select * from lab_values
+),
+
+final as (
+    select
+        patient_id,
+        measure,
+        observation_date,
+        cast({{ days_between("index_date", "observation_date") }} as integer) as study_day,
+        value,
+        value_qualifier,
+        source_record_id,
+        source_file,
+        source_row
+    from observations
+    where value is not null
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{#-
+  Visit and lab measures windowed to the analysis timepoints, for the
+  all_treated patients (completers are a subset): one row per patient x
+  measure x timepoint that has a value. The selection, per measure (a
+  visit lacking the measure is not a candidate for it):
+  - nearest_to_target: among values with window_low_day <= study_day <=
+    window_high_day (edges inclusive), the one nearest target_day; a tie in
+    distance goes to the earlier day; the same day twice (two lab samples)
+    goes to the first record in the file.
+  - latest: the latest value with study_day >= window_low_day (last
+    follow-up: day 365 by default); same-day ties as above.
+  One set-based pick per group (arg_min over a sort key), not a sort of
+  every visit.
+-#}
+with
+
+observations as (
+    select * from {{ ref('int_outcome_observations') }}
+),
+
+analysis_sets as (
+    select patient_id from {{ ref('int_cohort_analysis_sets') }} where in_all_treated
+),
+
+timepoint_windows as (
+    select * from {{ ref('int_timepoint_windows') }}
+),
+
+candidates as (
+    select
+        observations.*,
+        timepoint_windows.timepoint,
+        case timepoint_windows.selection
+            when 'nearest_to_target' then abs(observations.study_day - timepoint_windows.target_day)
+            when 'latest' then -observations.study_day
+        end as selection_rank
+    from observations
+    inner join analysis_sets using (patient_id)
+    inner join timepoint_windows
+        on observations.study_day >= timepoint_windows.window_low_day
+        and (observations.study_day <= timepoint_windows.window_high_day
+            or timepoint_windows.window_high_day is null)
+),
+
+selected as (
+    select
+        patient_id,
+        measure,
+        timepoint,
+        {{ arg_min_by('source_row', ['selection_rank', 'study_day', 'source_row']) }} as source_row
+    from candidates
+    group by patient_id, measure, timepoint
+),
+
+final as (
+    select
+        candidates.patient_id,
+        candidates.measure,
+        candidates.timepoint,
+        candidates.observation_date,
+        candidates.study_day,
+        candidates.value,
+        candidates.value_qualifier,
+        candidates.source_record_id,
+        candidates.source_file,
+        candidates.source_row
+    from candidates
+    inner join selected using (patient_id, measure, timepoint, source_row)
+)
+
+select * from final
