@@ -33,13 +33,6 @@ STAGING_MODEL = {
 
 
 @pytest.fixture(scope="module")
-def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    root = tmp_path_factory.mktemp("default")
-    generate_extract(out_dir=root / "extract", patients=410, seed=42, defect_rate=0.0, progress=False)
-    return build(root / "extract", root / "build")
-
-
-@pytest.fixture(scope="module")
 def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRun, list[dict[str, str]]]:
     root = tmp_path_factory.mktemp("dirty")
     summary = generate_extract(
