@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 .PHONY: run test install extract build clean
 
 run: install extract build
-	@echo "Warehouse built: $(JDM_DB) (schemas: raw, staging, audit)"
+	@echo "Warehouse built: $(JDM_DB) (schemas: marts for users; raw, staging, audit, intermediate, reference)"
 
 install: $(VENV)/.installed
 
