@@ -38,8 +38,9 @@ candidates as (
     inner join analysis_sets using (patient_id)
     inner join timepoint_windows
         on observations.study_day >= timepoint_windows.window_low_day
-        and (observations.study_day <= timepoint_windows.window_high_day
-            or timepoint_windows.window_high_day is null)
+        -- No upper edge (last follow-up): an open range, kept a plain range
+        -- condition so the engine can use a range join.
+        and observations.study_day <= coalesce(timepoint_windows.window_high_day, 2147483647)
 ),
 
 selected as (
