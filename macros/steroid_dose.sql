@@ -31,35 +31,23 @@
             and (visits.weight_kg is not null or visits.height_cm is not null)
     ),
 
-    nearest_weights as (
+    -- Weight and height each from their own nearest measurement: a missing
+    -- value sorts last, so it is picked only when the patient has none.
+    nearest_body_measurements as (
         select
             days_to_evaluate.patient_id,
-            days_to_evaluate.evaluation_date,
-            {{ arg_min_by('body_measurements.weight_kg', [
+            days_to_evaluate.evaluation_date
+            {%- for measurement in ['weight_kg', 'height_cm'] %}
+            {%- set nearest_first = [
+                'body_measurements.' ~ measurement ~ ' is null',
                 'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
-                'body_measurements.visit_date', 'body_measurements.source_row']) }} as weight_kg,
-            {{ arg_min_by('body_measurements.visit_date', [
-                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
-                'body_measurements.visit_date', 'body_measurements.source_row']) }} as weight_date
+                'body_measurements.visit_date', 'body_measurements.source_row'] %},
+            {{ arg_min_by('body_measurements.' ~ measurement, nearest_first) }} as {{ measurement }},
+            {{ arg_min_by('case when body_measurements.' ~ measurement ~ ' is not null then body_measurements.visit_date end', nearest_first) }}
+                as {{ measurement.split('_')[0] }}_date
+            {%- endfor %}
         from days_to_evaluate
         inner join body_measurements using (patient_id)
-        where body_measurements.weight_kg is not null
-        group by days_to_evaluate.patient_id, days_to_evaluate.evaluation_date
-    ),
-
-    nearest_heights as (
-        select
-            days_to_evaluate.patient_id,
-            days_to_evaluate.evaluation_date,
-            {{ arg_min_by('body_measurements.height_cm', [
-                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
-                'body_measurements.visit_date', 'body_measurements.source_row']) }} as height_cm,
-            {{ arg_min_by('body_measurements.visit_date', [
-                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
-                'body_measurements.visit_date', 'body_measurements.source_row']) }} as height_date
-        from days_to_evaluate
-        inner join body_measurements using (patient_id)
-        where body_measurements.height_cm is not null
         group by days_to_evaluate.patient_id, days_to_evaluate.evaluation_date
     ),
 
@@ -80,18 +68,17 @@
     episode_doses as (
         select
             active_episodes.*,
-            nearest_weights.weight_kg,
-            nearest_heights.height_cm,
+            nearest_body_measurements.weight_kg,
+            nearest_body_measurements.height_cm,
             case active_episodes.daily_dose_unit
                 when 'mg/kg/day' then active_episodes.daily_dose
-                when 'mg/day' then active_episodes.daily_dose / nearest_weights.weight_kg
+                when 'mg/day' then active_episodes.daily_dose / nearest_body_measurements.weight_kg
                 when 'mg/m2/day' then active_episodes.daily_dose
-                    * sqrt(nearest_heights.height_cm * nearest_weights.weight_kg / 3600.0)
-                    / nearest_weights.weight_kg
+                    * sqrt(nearest_body_measurements.height_cm * nearest_body_measurements.weight_kg / 3600.0)
+                    / nearest_body_measurements.weight_kg
             end as dose_mg_kg_day
         from active_episodes
-        left join nearest_weights using (patient_id, evaluation_date)
-        left join nearest_heights using (patient_id, evaluation_date)
+        left join nearest_body_measurements using (patient_id, evaluation_date)
     ),
 
     day_totals as (
@@ -113,13 +100,12 @@
             as decimal(18, 6)) as dose_mg_kg_day,
         coalesce(day_totals.active_episode_count, 0) as active_episode_count,
         day_totals.active_medication_ids,
-        nearest_weights.weight_kg,
-        nearest_weights.weight_date,
-        nearest_heights.height_cm,
-        nearest_heights.height_date
+        nearest_body_measurements.weight_kg,
+        nearest_body_measurements.weight_date,
+        nearest_body_measurements.height_cm,
+        nearest_body_measurements.height_date
     from days_to_evaluate
     left join day_totals using (patient_id, evaluation_date)
-    left join nearest_weights using (patient_id, evaluation_date)
-    left join nearest_heights using (patient_id, evaluation_date)
+    left join nearest_body_measurements using (patient_id, evaluation_date)
     )
 {%- endmacro %}
