@@ -191,3 +191,48 @@
         when {{ event_date }} > patients.death_date then '{{ event_date }} after the date of death ' || patients.death_date
     end as placement_detail
 {%- endmacro %}
+
+{#- Rows of `relation` (filtered by `where`) that share their values in all
+    of `columns` with another row, null counting as equal to null (as in
+    `partition by`): each with `first_source_row`, the lowest source_row of
+    its group, and `n_rows`, the group's size. Rows with unique values are
+    absent.
+
+    Why not one window over every row: partitioning millions of rows by a
+    dozen columns sorts them all. Here one cheap aggregate over a hash of the
+    columns finds the few candidate groups, and the exact comparison (the
+    window) runs only on their rows, so a hash collision cannot merge rows
+    whose values differ. `relation` is read twice: pass a table, or a CTE
+    declared `not materialized` (DuckDB would otherwise buffer all of it). -#}
+{% macro rows_sharing_values(relation, columns, where='true') -%}
+    select
+        source_row,
+        min(source_row) over (partition by {{ columns | join(', ') }}) as first_source_row,
+        count(*) over (partition by {{ columns | join(', ') }}) as n_rows
+    from {{ relation }}
+    where ({{ where }})
+        and {{ values_hash(columns) }} in (
+            select {{ values_hash(columns) }}
+            from {{ relation }}
+            where ({{ where }})
+            group by 1
+            having count(*) > 1
+        )
+{%- endmacro %}
+
+{#- One 64-bit hash of several values (null hashes to a fixed value). -#}
+{% macro values_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#- A field's raw text, stored only where its typed value is missing. Where
+    the value is usable its raw text is the typed value's text (trimmed text
+    is the value; a date passed as YYYY-MM-DD), so storing it again for every
+    record would only cost time: `raw_text_restored` gives it back. -#}
+{% macro raw_text_if_unusable(column) -%}
+    case when {{ column }} is null then {{ column }}__raw end
+{%- endmacro %}
+
+{% macro raw_text_restored(relation, column) -%}
+    coalesce({{ relation }}.{{ column }}__raw, {{ relation }}.{{ column }}::varchar)
+{%- endmacro %}

@@ -1,20 +1,10 @@
 {#-
   labs.csv typed and checked, one row per well-formed raw record; nothing is
-  removed here (`drop_reason`, `value_repairs`: see audit.quarantine).
-
-  Rules, applied in this order (a row set aside carries the first reason):
-  1. patient_id and sample_date are required.
-  2. patient_id not among the staged patients: `orphan_patient`.
-  3. sample_date after the extract date, before birth or after death:
-     `implausible_event_date`.
-  4. The same patient, date, test, value and unit as an earlier record:
-     `exact_duplicate` (the file has no id). Two different results of one
-     test on one day are both kept: repeat samples happen.
-  Values: `value` is a number with an optional qualifier (`<5`, `>2000`,
-  `<=`, `>=`): a censored result, kept with its qualifier. A value that is
-  not such a number is set to missing (`invalid_numeric`). A unit not listed
-  for the test in lab_unit_conversions (or no unit) makes the value missing
-  (`unknown_lab_unit`); an unknown test is `unknown_code`.
+  removed here. Applies rules 1-3 of base_registry__labs (required fields,
+  orphans, implausible dates) as `drop_reason`; the duplicate rule needs
+  every row at once and comes after, in base_registry__labs_duplicates.
+  `value_repairs`: the values set to missing (the value rules are listed in
+  base_registry__labs).
 -#}
 {%- set fields = [
     {'column': 'patient_id', 'kind': 'text', 'required': true},
@@ -85,29 +75,29 @@ rows_placed as (
     cross join extract_metadata
 ),
 
-duplicates_found as (
-    select
-        source_row,
-        min(source_row) over (partition by patient_id, sample_date, test, value, unit, value_repairs) as first_source_row_of_content
-    from rows_placed
-    where placement_issue is null
-),
-
 final as (
     select
-        rows_placed.* exclude (placement_issue, placement_issue_column, placement_detail),
-        case
-            when placement_issue is not null then placement_issue
-            when first_source_row_of_content < rows_placed.source_row then 'exact_duplicate'
-        end as drop_reason,
-        case when placement_issue is not null then placement_issue_column end as drop_column,
-        case
-            when placement_issue is not null then placement_detail
-            when first_source_row_of_content < rows_placed.source_row
-                then 'same content as source_row ' || first_source_row_of_content
-        end as drop_detail
+        source_file,
+        source_row,
+        patient_id,
+        sample_date,
+        test,
+        value,
+        unit,
+        value_qualifier,
+        reported_value,
+        standard_value,
+        standard_unit,
+        value__issue,
+        unit__issue,
+        value_repairs,
+        placement_issue as drop_reason,
+        placement_issue_column as drop_column,
+        placement_detail as drop_detail,
+        {%- for c in ['patient_id', 'sample_date', 'value'] %}
+        {{ raw_text_if_unusable(c) }} as {{ c }}__raw{{ ',' if not loop.last }}
+        {%- endfor %}
     from rows_placed
-    left join duplicates_found using (source_row)
 )
 
 select * from final

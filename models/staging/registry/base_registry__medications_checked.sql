@@ -1,23 +1,10 @@
 {#-
   medications.csv typed and checked, one row per well-formed raw record;
-  nothing is removed here (`drop_reason`, `value_repairs`: see
-  audit.quarantine).
-
-  Rules, applied in this order (a row set aside carries the first reason):
-  1. medication_id, patient_id and start_date are required.
-  2. patient_id not among the staged patients: `orphan_patient`.
-  3. start_date or stop_date after the extract date, or after the date of
-     death; start_date before the date of birth: `implausible_event_date`.
-  4. stop_date before start_date: `stop_before_start`.
-  5. The same content as an earlier record (any medication_id):
-     `exact_duplicate`; the same medication_id with other content:
-     `duplicate_id`. The first record is kept.
-  Values repaired (set to missing, row kept): unknown drug, route, dose_unit
-  or frequency (`unknown_code`); a dose that is not a number >= 0
-  (`invalid_numeric`); an unparseable stop_date (`invalid_date`: the episode
-  then counts as still running); unknown indication codes (dropped from the
-  list, `unknown_code`); a `once` dose whose stop_date is after its
-  start_date (`once_stop_date_mismatch`: set to missing, i.e. its own day).
+  nothing is removed here. Applies rules 1-4 of base_registry__medications
+  (required fields, orphans, implausible dates, stop before start) as
+  `drop_reason`; the duplicate rule needs every row at once and comes after,
+  in base_registry__medications_duplicates. `value_repairs`: the values set
+  to missing (the repair rules are listed in base_registry__medications).
 -#}
 {%- set fields = [
     {'column': 'medication_id', 'kind': 'text', 'required': true},
@@ -31,7 +18,6 @@
     {'column': 'stop_date', 'kind': 'date'},
     {'column': 'indication', 'kind': 'text'},
 ] -%}
-{%- set content_columns = fields | map(attribute='column') | reject('equalto', 'medication_id') | list -%}
 
 with
 
@@ -132,37 +118,29 @@ rows_placed as (
     cross join extract_metadata
 ),
 
-duplicates_found as (
-    select
-        source_row,
-        min(source_row) over (partition by {{ content_columns | join(', ') }}, value_repairs) as first_source_row_of_content,
-        min(source_row) over (partition by medication_id) as first_source_row_of_id
-    from rows_placed
-    where placement_issue is null
-),
-
 final as (
     select
-        rows_placed.* exclude (placement_issue, placement_issue_column, placement_detail),
-        case
-            when placement_issue is not null then placement_issue
-            when first_source_row_of_content < rows_placed.source_row then 'exact_duplicate'
-            when first_source_row_of_id < rows_placed.source_row then 'duplicate_id'
-        end as drop_reason,
-        case
-            when placement_issue is not null then placement_issue_column
-            when first_source_row_of_content < rows_placed.source_row then null
-            when first_source_row_of_id < rows_placed.source_row then 'medication_id'
-        end as drop_column,
-        case
-            when placement_issue is not null then placement_detail
-            when first_source_row_of_content < rows_placed.source_row
-                then 'same content as source_row ' || first_source_row_of_content
-            when first_source_row_of_id < rows_placed.source_row
-                then 'medication_id already used by source_row ' || first_source_row_of_id
-        end as drop_detail
+        source_file,
+        source_row,
+        medication_id,
+        patient_id,
+        drug,
+        route,
+        dose,
+        dose_unit,
+        frequency,
+        start_date,
+        stop_date,
+        indication,
+        indications,
+        value_repairs,
+        placement_issue as drop_reason,
+        placement_issue_column as drop_column,
+        placement_detail as drop_detail,
+        {%- for c in ['medication_id', 'patient_id', 'start_date', 'stop_date'] %}
+        {{ raw_text_if_unusable(c) }} as {{ c }}__raw{{ ',' if not loop.last }}
+        {%- endfor %}
     from rows_placed
-    left join duplicates_found using (source_row)
 )
 
 select * from final
