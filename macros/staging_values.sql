@@ -36,23 +36,31 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The value only if its bytes decoded. -#}
-{% macro usable_text(column) -%}
-    case when list_contains(undecodable_columns, '{{ column }}') then null else {{ column }}__raw end
-{%- endmacro %}
-
+{#- YYYY-MM-DD, a real date from 1900 on. (A glob, not a regular expression:
+    same test, several times faster over millions of values.) -#}
 {% macro parse_date(expression) -%}
     case
-        when regexp_full_match({{ expression }}, '\d{4}-\d{2}-\d{2}')
+        when {{ expression }} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
             and try_cast({{ expression }} as date) >= date '1900-01-01'
         then try_cast({{ expression }} as date)
     end
 {%- endmacro %}
 
-{#- The typed value of a field, or null when it is missing or unusable. -#}
+{#- The typed value of a field, or null when it is missing or unusable.
+    The undecodable check wraps the typing instead of feeding it, so it runs
+    once per value rather than at each use of the text (a third faster for a
+    numeric field over millions of records). -#}
 {% macro typed_value(field) -%}
+    case
+        when list_contains(undecodable_columns, '{{ field.column }}') then null
+        else {{ typed_text(field) }}
+    end
+{%- endmacro %}
+
+{#- The typed value of a field's trimmed text (`<column>__raw`). -#}
+{% macro typed_text(field) -%}
     {%- set c = field.column -%}
-    {%- set v = usable_text(c) -%}
+    {%- set v = c ~ '__raw' -%}
     {%- if field.kind == 'text' -%}
         {{ v }}
     {%- elif field.kind == 'date' -%}
@@ -141,11 +149,17 @@
 {#- The repairs of the optional fields: a list of
     {column_name, raw_value, reason_code} for values set to missing. -#}
 {% macro optional_value_repairs(fields) -%}
-    list_filter([
-    {%- for field in fields if not field.required %}
-        {'column_name': '{{ field.column }}', 'raw_value': {{ field.column }}__raw, 'reason_code': {{ field.column }}__issue, 'detail': null::varchar}{{ ',' if not loop.last }}
-    {%- endfor %}
-    ], lambda repair: repair.reason_code is not null)
+    {%- set optional = fields | rejectattr('required') | list -%}
+    -- Most records need no repair: skip building their list.
+    case
+        when coalesce({% for field in optional %}{{ field.column }}__issue{{ ', ' if not loop.last }}{% endfor %}) is null
+            then []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[]
+        else list_filter([
+        {%- for field in optional %}
+            {'column_name': '{{ field.column }}', 'raw_value': {{ field.column }}__raw, 'reason_code': {{ field.column }}__issue, 'detail': null::varchar}{{ ',' if not loop.last }}
+        {%- endfor %}
+        ], lambda repair: repair.reason_code is not null)
+    end
 {%- endmacro %}
 
 {#- The first steps of every base model: each field's trimmed text
@@ -190,4 +204,49 @@
         when {{ event_date }} < patients.date_of_birth then '{{ event_date }} before the date of birth ' || patients.date_of_birth
         when {{ event_date }} > patients.death_date then '{{ event_date }} after the date of death ' || patients.death_date
     end as placement_detail
+{%- endmacro %}
+
+{#- Rows of `relation` (filtered by `where`) that share their values in all
+    of `columns` with another row, null counting as equal to null (as in
+    `partition by`): each with `first_source_row`, the lowest source_row of
+    its group, and `n_rows`, the group's size. Rows with unique values are
+    absent.
+
+    Why not one window over every row: partitioning millions of rows by a
+    dozen columns sorts them all. Here one cheap aggregate over a hash of the
+    columns finds the few candidate groups, and the exact comparison (the
+    window) runs only on their rows, so a hash collision cannot merge rows
+    whose values differ. `relation` is read twice: pass a table, or a CTE
+    declared `not materialized` (DuckDB would otherwise buffer all of it). -#}
+{% macro rows_sharing_values(relation, columns, where='true') -%}
+    select
+        source_row,
+        min(source_row) over (partition by {{ columns | join(', ') }}) as first_source_row,
+        count(*) over (partition by {{ columns | join(', ') }}) as n_rows
+    from {{ relation }}
+    where ({{ where }})
+        and {{ values_hash(columns) }} in (
+            select {{ values_hash(columns) }}
+            from {{ relation }}
+            where ({{ where }})
+            group by 1
+            having count(*) > 1
+        )
+{%- endmacro %}
+
+{#- One 64-bit hash of several values (null hashes to a fixed value). -#}
+{% macro values_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#- A field's raw text, stored only where its typed value is missing. Where
+    the value is usable its raw text is the typed value's text (trimmed text
+    is the value; a date passed as YYYY-MM-DD), so storing it again for every
+    record would only cost time: `raw_text_restored` gives it back. -#}
+{% macro raw_text_if_unusable(column) -%}
+    case when {{ column }} is null then {{ column }}__raw end
+{%- endmacro %}
+
+{% macro raw_text_restored(relation, column) -%}
+    coalesce({{ relation }}.{{ column }}__raw, {{ relation }}.{{ column }}::varchar)
 {%- endmacro %}

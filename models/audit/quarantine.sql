@@ -21,7 +21,9 @@ raw_{{ entity }} as (
 ),
 {% endfor %}
 {% for entity in checked_files -%}
-checked_{{ entity }} as (
+-- Read twice below; not materialized, so DuckDB scans it twice instead of
+-- buffering every record.
+checked_{{ entity }} as not materialized (
     select * from {{ ref('base_registry__' ~ entity) }}
 ),
 {% endfor -%}

@@ -15,105 +15,53 @@
      stg_registry__visits merges the group's values into it.
   Out-of-range or non-numeric scores and unknown Y/N spellings are set to
   missing (`invalid_numeric`, `unknown_code`); `U`/`unknown` mean missing.
+
+  Rules 1-3 are applied row by row in base_registry__visits_checked, rules
+  4-5 over all rows in base_registry__visits_duplicates; this view puts them
+  together. A view: both are tables, and the duplicates few.
 -#}
-{%- set fields = [
-    {'column': 'visit_id', 'kind': 'text', 'required': true},
-    {'column': 'patient_id', 'kind': 'text', 'required': true},
-    {'column': 'visit_date', 'kind': 'date', 'required': true},
-    {'column': 'weight_kg', 'kind': 'decimal', 'min': 2, 'max': 150},
-    {'column': 'height_cm', 'kind': 'decimal', 'min': 40, 'max': 210},
-    {'column': 'cmas', 'kind': 'integer', 'min': 0, 'max': 52},
-    {'column': 'mmt8', 'kind': 'integer', 'min': 0, 'max': 80},
-    {'column': 'physician_global_vas', 'kind': 'decimal', 'min': 0, 'max': 10},
-    {'column': 'parent_global_vas', 'kind': 'decimal', 'min': 0, 'max': 10},
-    {'column': 'chaq', 'kind': 'decimal', 'min': 0, 'max': 3},
-    {'column': 'das_skin', 'kind': 'integer', 'min': 0, 'max': 9},
-    {'column': 'das_muscle', 'kind': 'integer', 'min': 0, 'max': 11},
-    {'column': 'rash', 'kind': 'yes_no'},
-    {'column': 'nailfold_abnormal', 'kind': 'yes_no'},
-    {'column': 'gottrons', 'kind': 'yes_no'},
-    {'column': 'calcinosis', 'kind': 'yes_no'},
-    {'column': 'skin_ulceration', 'kind': 'yes_no'},
-] -%}
-{%- set content_columns = fields | map(attribute='column') | reject('equalto', 'visit_id') | list -%}
+{{ config(materialized='view') }}
 
 with
 
-raw_visits as (
-    select * from {{ ref('raw_registry__visits') }}
+checked_visits as (
+    select * from {{ ref('base_registry__visits_checked') }}
 ),
 
-patients as (
-    select patient_id, date_of_birth, death_date from {{ ref('stg_registry__patients') }}
-),
-
-extract_metadata as (
-    select extract_date from {{ ref('stg_registry__extract_metadata') }}
-),
-
-values_checked as (
-    {{ typed_and_checked_values('raw_visits', fields) }}
-),
-
-rows_placed as (
-    select
-        values_checked.*,
-        {{ optional_value_repairs(fields) }} as value_repairs,
-        {{ event_placement(fields, 'visit_date') }}
-    from values_checked
-    left join patients using (patient_id)
-    cross join extract_metadata
-),
-
-duplicates_found as (
-    select
-        source_row,
-        min(source_row) over (partition by {{ content_columns | join(', ') }}, value_repairs) as first_source_row_of_content,
-        min(source_row) over (partition by visit_id) as first_source_row_of_id
-    from rows_placed
-    where placement_issue is null
-),
-
-conflicts_found as (
-    select
-        rows_placed.source_row,
-        min(rows_placed.source_row) over (partition by patient_id, visit_date) as surviving_source_row,
-        count(*) over (partition by patient_id, visit_date) > 1 as has_same_day_duplicates
-    from rows_placed
-    inner join duplicates_found using (source_row)
-    where duplicates_found.first_source_row_of_content = rows_placed.source_row
-        and duplicates_found.first_source_row_of_id = rows_placed.source_row
+duplicates as (
+    select * from {{ ref('base_registry__visits_duplicates') }}
 ),
 
 final as (
     select
-        rows_placed.* exclude (placement_issue, placement_issue_column, placement_detail),
+        checked_visits.* exclude (
+            drop_reason, drop_column, drop_detail, visit_id__raw, patient_id__raw, visit_date__raw),
+        {%- for c in ['visit_id', 'patient_id', 'visit_date'] %}
+        {{ raw_text_restored('checked_visits', c) }} as {{ c }}__raw,
+        {%- endfor %}
+        coalesce(checked_visits.drop_reason, duplicates.drop_reason) as drop_reason,
         case
-            when placement_issue is not null then placement_issue
-            when first_source_row_of_content < rows_placed.source_row then 'exact_duplicate'
-            when first_source_row_of_id < rows_placed.source_row then 'duplicate_id'
-            when surviving_source_row < rows_placed.source_row then 'conflicting_duplicate'
-        end as drop_reason,
-        case
-            when placement_issue is not null then placement_issue_column
-            when first_source_row_of_content < rows_placed.source_row then null
-            when first_source_row_of_id < rows_placed.source_row then 'visit_id'
-            when surviving_source_row < rows_placed.source_row then null
+            when checked_visits.drop_reason is not null then checked_visits.drop_column
+            else duplicates.drop_column
         end as drop_column,
         case
-            when placement_issue is not null then placement_detail
-            when first_source_row_of_content < rows_placed.source_row
-                then 'same content as source_row ' || first_source_row_of_content
-            when first_source_row_of_id < rows_placed.source_row
-                then 'visit_id already used by source_row ' || first_source_row_of_id
-            when surviving_source_row < rows_placed.source_row
-                then 'same patient and visit_date as source_row ' || surviving_source_row || ': merged into it'
+            when checked_visits.drop_reason is not null then checked_visits.drop_detail
+            else duplicates.drop_detail
         end as drop_detail,
-        conflicts_found.surviving_source_row,
-        conflicts_found.has_same_day_duplicates
-    from rows_placed
-    left join duplicates_found using (source_row)
-    left join conflicts_found using (source_row)
+        -- For every record rules 1-4 kept: the first record of its patient
+        -- and date, and whether there are others.
+        case
+            when checked_visits.drop_reason is null
+                and coalesce(duplicates.drop_reason, 'conflicting_duplicate') = 'conflicting_duplicate'
+                then coalesce(duplicates.surviving_source_row, checked_visits.source_row)
+        end as surviving_source_row,
+        case
+            when checked_visits.drop_reason is null
+                and coalesce(duplicates.drop_reason, 'conflicting_duplicate') = 'conflicting_duplicate'
+                then coalesce(duplicates.has_same_day_duplicates, false)
+        end as has_same_day_duplicates
+    from checked_visits
+    left join duplicates using (source_row)
 )
 
 select * from final

@@ -15,7 +15,9 @@
 
 with
 
-checked_visits as (
+-- Read twice below; not materialized, so DuckDB scans it twice instead of
+-- buffering every record.
+checked_visits as not materialized (
     select * from {{ ref('base_registry__visits') }}
 ),
 

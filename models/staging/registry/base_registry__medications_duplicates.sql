@@ -1,0 +1,53 @@
+{#-
+  Rule 5 of base_registry__medications, among the records rules 1-4 kept:
+  one row per record that repeats an earlier one (the first record, lowest
+  source_row, is kept).
+  - `exact_duplicate`: the same content (every field but medication_id, and
+    the same repaired values) as an earlier record.
+  - `duplicate_id`: the same medication_id as an earlier record, other
+    content.
+-#}
+{%- set content_columns = [
+    'patient_id', 'drug', 'route', 'dose', 'dose_unit', 'frequency', 'start_date', 'stop_date',
+    'indication', 'value_repairs'] -%}
+
+with
+
+-- Not materialized: read several times, and small enough to scan again.
+placed_medications as not materialized (
+    select * from {{ ref('base_registry__medications_checked') }}
+    where drop_reason is null
+),
+
+same_content as (
+    {{ rows_sharing_values('placed_medications', content_columns) }}
+),
+
+same_id as (
+    {{ rows_sharing_values('placed_medications', ['medication_id']) }}
+),
+
+final as (
+    select
+        source_row,
+        case
+            when same_content.first_source_row < source_row then 'exact_duplicate'
+            when same_id.first_source_row < source_row then 'duplicate_id'
+        end as drop_reason,
+        case
+            when same_content.first_source_row < source_row then null
+            when same_id.first_source_row < source_row then 'medication_id'
+        end as drop_column,
+        case
+            when same_content.first_source_row < source_row
+                then 'same content as source_row ' || same_content.first_source_row
+            when same_id.first_source_row < source_row
+                then 'medication_id already used by source_row ' || same_id.first_source_row
+        end as drop_detail
+    from same_content
+    full join same_id using (source_row)
+    where same_content.first_source_row < source_row
+        or same_id.first_source_row < source_row
+)
+
+select * from final
