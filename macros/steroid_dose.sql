@@ -13,7 +13,8 @@
     Mosteller body-surface area sqrt(height cm x weight kg / 3600) and
     divided by the weight. Weight and height are each the measurement
     nearest the day (either side; a tie goes to the earlier measurement).
-  - the episodes, weight and height used, for tracing a number back.
+  - the episodes, weight and height used, for tracing a number back
+    (weight and height: macro nearest_body_measurements).
   Usable from analysis SQL for any other days.
 -#}
 {% macro steroid_doses_on_days(evaluation_days, episodes, visits) -%}
@@ -24,31 +25,8 @@
         select distinct patient_id, evaluation_date from {{ evaluation_days }}
     ),
 
-    body_measurements as (
-        select visits.patient_id, visits.visit_date, visits.source_row, visits.weight_kg, visits.height_cm
-        from {{ visits }} as visits
-        where visits.patient_id in (select patient_id from days_to_evaluate)
-            and (visits.weight_kg is not null or visits.height_cm is not null)
-    ),
-
-    -- Weight and height each from their own nearest measurement: a missing
-    -- value sorts last, so it is picked only when the patient has none.
     nearest_body_measurements as (
-        select
-            days_to_evaluate.patient_id,
-            days_to_evaluate.evaluation_date
-            {%- for measurement in ['weight_kg', 'height_cm'] %}
-            {%- set nearest_first = [
-                'body_measurements.' ~ measurement ~ ' is null',
-                'abs(' ~ days_between('days_to_evaluate.evaluation_date', 'body_measurements.visit_date') ~ ')',
-                'body_measurements.visit_date', 'body_measurements.source_row'] %},
-            {{ arg_min_by('body_measurements.' ~ measurement, nearest_first) }} as {{ measurement }},
-            {{ arg_min_by('case when body_measurements.' ~ measurement ~ ' is not null then body_measurements.visit_date end', nearest_first) }}
-                as {{ measurement.split('_')[0] }}_date
-            {%- endfor %}
-        from days_to_evaluate
-        inner join body_measurements using (patient_id)
-        group by days_to_evaluate.patient_id, days_to_evaluate.evaluation_date
+        select * from {{ nearest_body_measurements('days_to_evaluate', visits) }} as nearest
     ),
 
     active_episodes as (
@@ -107,5 +85,44 @@
     from days_to_evaluate
     left join day_totals using (patient_id, evaluation_date)
     left join nearest_body_measurements using (patient_id, evaluation_date)
+    )
+{%- endmacro %}
+
+
+{#-
+  The weight and the height measured nearest each given day (either side;
+  a tie goes to the earlier measurement, then the first record), each from
+  its own nearest measurement: a visit without a weight is not a candidate
+  for the weight. evaluation_days: (patient_id, evaluation_date), one row
+  per pair. Returns weight_kg, weight_date, height_cm, height_date per pair
+  (missing when the patient has no such measurement).
+-#}
+{% macro nearest_body_measurements(evaluation_days, visits) -%}
+    (
+    with
+
+    body_measurements as (
+        select visits.patient_id, visits.visit_date, visits.source_row, visits.weight_kg, visits.height_cm
+        from {{ visits }} as visits
+        where visits.patient_id in (select patient_id from {{ evaluation_days }})
+            and (visits.weight_kg is not null or visits.height_cm is not null)
+    )
+
+    -- A missing value sorts last, so it is picked only when the patient has none.
+    select
+        evaluation_days.patient_id,
+        evaluation_days.evaluation_date
+        {%- for measurement in ['weight_kg', 'height_cm'] %}
+        {%- set nearest_first = [
+            'body_measurements.' ~ measurement ~ ' is null',
+            'abs(' ~ days_between('evaluation_days.evaluation_date', 'body_measurements.visit_date') ~ ')',
+            'body_measurements.visit_date', 'body_measurements.source_row'] %},
+        {{ arg_min_by('body_measurements.' ~ measurement, nearest_first) }} as {{ measurement }},
+        {{ arg_min_by('case when body_measurements.' ~ measurement ~ ' is not null then body_measurements.visit_date end', nearest_first) }}
+            as {{ measurement.split('_')[0] }}_date
+        {%- endfor %}
+    from {{ evaluation_days }} as evaluation_days
+    inner join body_measurements using (patient_id)
+    group by evaluation_days.patient_id, evaluation_days.evaluation_date
     )
 {%- endmacro %}

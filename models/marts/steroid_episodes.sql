@@ -3,8 +3,8 @@
   the daily steroid dose, one row per episode (int_steroid_episodes), with
   the daily prednisolone-equivalent dose in its own unit and converted to
   mg/kg/day with the weight (and height) measured nearest the episode's
-  start. The dose on any other day uses the weight nearest that day (macro
-  steroid_doses_on_days).
+  start (macro nearest_body_measurements). The dose on any other day uses
+  the weight nearest that day (macro steroid_doses_on_days).
 -#}
 with
 
@@ -17,11 +17,11 @@ patients as (
 ),
 
 episode_starts as (
-    select patient_id, start_date as evaluation_date from episodes
+    select distinct patient_id, start_date as evaluation_date from episodes
 ),
 
-doses_at_start as (
-    select * from {{ steroid_doses_on_days('episode_starts', ref('int_steroid_episodes'), ref('stg_registry__visits')) }} as doses
+body_measurements_at_start as (
+    select * from {{ nearest_body_measurements('episode_starts', ref('stg_registry__visits')) }} as nearest
 ),
 
 -- Episodes of one patient active on a common day add up.
@@ -53,14 +53,14 @@ final as (
         episodes.daily_dose_unit,
         case episodes.daily_dose_unit
             when 'mg/kg/day' then cast(round(episodes.daily_dose, 6) as decimal(18, 6))
-            when 'mg/day' then cast(round(episodes.daily_dose / doses_at_start.weight_kg, 6) as decimal(18, 6))
+            when 'mg/day' then cast(round(episodes.daily_dose / body_measurements_at_start.weight_kg, 6) as decimal(18, 6))
             when 'mg/m2/day' then cast(round(episodes.daily_dose
-                * sqrt(doses_at_start.height_cm * doses_at_start.weight_kg / 3600.0)
-                / doses_at_start.weight_kg, 6) as decimal(18, 6))
+                * sqrt(body_measurements_at_start.height_cm * body_measurements_at_start.weight_kg / 3600.0)
+                / body_measurements_at_start.weight_kg, 6) as decimal(18, 6))
         end as daily_dose_mg_kg_at_start,
-        doses_at_start.weight_kg as weight_kg_at_start,
-        doses_at_start.weight_date as weight_date_at_start,
-        doses_at_start.height_cm as height_cm_at_start,
+        body_measurements_at_start.weight_kg as weight_kg_at_start,
+        body_measurements_at_start.weight_date as weight_date_at_start,
+        body_measurements_at_start.height_cm as height_cm_at_start,
         episodes.has_unknown_dose,
         overlapping_episodes.medication_id is not null as overlaps_other_episode,
         episodes.source_file,
@@ -69,9 +69,9 @@ final as (
         patients.in_all_treated
     from episodes
     inner join patients using (patient_id)
-    left join doses_at_start
-        on episodes.patient_id = doses_at_start.patient_id
-        and episodes.start_date = doses_at_start.evaluation_date
+    left join body_measurements_at_start
+        on episodes.patient_id = body_measurements_at_start.patient_id
+        and episodes.start_date = body_measurements_at_start.evaluation_date
     left join overlapping_episodes using (medication_id)
 )
 

@@ -43,30 +43,19 @@ candidates as (
         and observations.study_day <= coalesce(timepoint_windows.window_high_day, 2147483647)
 ),
 
-selected as (
+-- One pick per group, every column taken from the same row: the sort key
+-- ends in source_row, unique per patient and measure.
+final as (
     select
         patient_id,
         measure,
-        timepoint,
-        {{ arg_min_by('source_row', ['selection_rank', 'study_day', 'source_row']) }} as source_row
+        timepoint
+        {%- for column in ['observation_date', 'study_day', 'value', 'value_qualifier',
+                           'source_record_id', 'source_file', 'source_row'] %},
+        {{ arg_min_by(column, ['selection_rank', 'study_day', 'source_row']) }} as {{ column }}
+        {%- endfor %}
     from candidates
     group by patient_id, measure, timepoint
-),
-
-final as (
-    select
-        candidates.patient_id,
-        candidates.measure,
-        candidates.timepoint,
-        candidates.observation_date,
-        candidates.study_day,
-        candidates.value,
-        candidates.value_qualifier,
-        candidates.source_record_id,
-        candidates.source_file,
-        candidates.source_row
-    from candidates
-    inner join selected using (patient_id, measure, timepoint, source_row)
 )
 
 select * from final
