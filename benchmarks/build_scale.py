@@ -6,7 +6,7 @@ For each number of patients it generates a clean synthetic extract
 (`jdm generate --seed 42`) and measures, each in its own child process:
 
 * the CSV-load floor: a fresh DuckDB file, with the profile's memory_limit
-  (JDM_DUCKDB_MEMORY_LIMIT, default 4GB), threads and insertion order, doing
+  (JDM_DUCKDB_MEMORY_LIMIT, default 3GB), threads and insertion order, doing
   `create table ... as select * from read_csv(..., all_varchar=true)` for the
   five files. The raw layer lands text, so no build can beat this: it is the
   yardstick the build is held to (the goal is build <= 3x floor at 1M
@@ -65,7 +65,7 @@ def load_floor(extract_dir: Path, db_path: Path) -> None:
 
     db_path.unlink(missing_ok=True)
     con = duckdb.connect(str(db_path))
-    con.execute(f"set memory_limit = '{os.environ.get('JDM_DUCKDB_MEMORY_LIMIT', '4GB')}'")
+    con.execute(f"set memory_limit = '{os.environ.get('JDM_DUCKDB_MEMORY_LIMIT', '3GB')}'")
     con.execute("set threads = 2")
     con.execute("set preserve_insertion_order = true")
     rows = {}
