@@ -169,3 +169,15 @@ from {{ model }}
 where record_status = 'ok'
     and {{ parse_date(raw_text(stop_column)) }} < {{ parse_date(raw_text(start_column)) }}
 {% endtest %}
+
+{#- A lab value that is neither a number nor a censored number such as
+    `<5` or `>2000` (spec defects 2 and 9: censored values are valid). -#}
+{% test source_lab_value_conforms(model, column_name) %}
+{{ config(severity='warn', meta={'kahn_category': 'conformance', 'defect_class': 2, 'check_scope': 'source'}) }}
+select source_row, {{ column_name }} as raw_value
+from {{ model }}
+where record_status = 'ok'
+    and not list_contains(undecodable_columns, '{{ column_name }}')
+    and {{ raw_text(column_name) }} is not null
+    and not regexp_full_match({{ raw_text(column_name) }}, '([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)')
+{% endtest %}
