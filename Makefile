@@ -8,15 +8,17 @@ BIN := $(VENV)/bin
 DEFAULT_EXTRACT_DIR := data/extract
 JDM_EXTRACT_DIR ?= $(DEFAULT_EXTRACT_DIR)
 JDM_DB ?= warehouse/jdm.duckdb
-export JDM_EXTRACT_DIR JDM_DB
+JDM_OUTPUT_DIR ?= output
+export JDM_EXTRACT_DIR JDM_DB JDM_OUTPUT_DIR
 # No telemetry: dbt and friends must not try to reach the internet.
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install extract build clean
+.PHONY: run test install extract build dq clean
 
-run: install extract build
+run: install extract build dq
 	@echo "Warehouse built: $(JDM_DB) (schemas: marts for users; raw, staging, audit, intermediate, reference)"
+	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
 
 install: $(VENV)/.installed
 
@@ -42,8 +44,13 @@ build: install
 	mkdir -p "$(dir $(JDM_DB))"
 	$(BIN)/dbt build
 
+# After the build: dbt's test results and the Great Expectations suites
+# into marts.dq_results (fails if an error-level check fails).
+dq: install
+	$(BIN)/jdm dq
+
 test: install
 	$(BIN)/pytest
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal

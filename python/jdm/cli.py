@@ -27,6 +27,15 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dq(args: argparse.Namespace) -> int:
+    from jdm.dq.run import run_dq, summary
+
+    frame = run_dq(Path(args.db), Path(args.target_path), Path(args.out))
+    print(summary(frame))
+    print(f"Great Expectations Data Docs: {Path(args.out) / 'data_docs' / 'index.html'}")
+    return 1 if frame["status"].isin(["fail", "error"]).any() else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jdm",
@@ -68,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bar: auto shows it only on a terminal",
     )
     gen.set_defaults(func=_generate)
+
+    dq = sub.add_parser(
+        "dq",
+        help="data-quality results of the last build into marts.dq_results",
+        description=(
+            "Collect the dbt tests of the last `dbt build` (run_results.json) and run the "
+            "Great Expectations suites over the staging tables and marts; write one row per "
+            "check to marts.dq_results (violated rows, denominator, percent, threshold, status, "
+            "Kahn category) and the GX Data Docs under OUT/data_docs. Exits 1 if an "
+            "error-level check fails. Run it after dbt build, with no other process writing."
+        ),
+    )
+    dq.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    dq.add_argument("--target-path", default=str(config.dbt_target_dir()),
+                    help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
+    dq.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
+    dq.set_defaults(func=_dq)
     return parser
 
 

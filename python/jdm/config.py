@@ -17,3 +17,18 @@ def extract_dir() -> Path:
 def warehouse_db() -> Path:
     """The DuckDB file dbt builds (`JDM_DB`, default warehouse/jdm.duckdb)."""
     return Path(os.environ.get("JDM_DB") or DEFAULT_DB)
+
+
+DEFAULT_OUTPUT_DIR = "output"
+DEFAULT_DBT_TARGET_DIR = "target"
+
+
+def output_dir() -> Path:
+    """Where reports are written (`JDM_OUTPUT_DIR`, default output/)."""
+    return Path(os.environ.get("JDM_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
+
+
+def dbt_target_dir() -> Path:
+    """dbt's target folder, with run_results.json of the last build
+    (`DBT_TARGET_PATH`, as dbt itself reads it; default target/)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or DEFAULT_DBT_TARGET_DIR)

@@ -1,0 +1,131 @@
+"""Data quality: marts.dq_results from dbt's checks and the Great
+Expectations suites, on the default extract, on a dirty one (the generator's
+manifest as the answer key), and with a deliberately broken model."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dbt_support import DBT, REPO_ROOT, DbtRun, build
+from jdm.dq.ge_suites import SUITES
+from jdm.dq.run import run_dq
+from jdm.generator import generate_extract
+
+
+def dq_frame(run: DbtRun, tmp_path: Path):
+    return run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "output")
+
+
+@pytest.fixture(scope="module")
+def default_dq(default_build: DbtRun, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("dq_default")
+    return default_build, dq_frame(default_build, out), out
+
+
+def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
+    run, frame, out = default_dq
+    results = json.loads((run.db_path.parent / "target" / "run_results.json").read_text())
+    data_tests = [r for r in results["results"] if r["unique_id"].startswith("test.")]
+    assert (frame["source"] == "dbt").sum() == len(data_tests) > 200
+    assert (frame["source"] == "great_expectations").sum() == sum(len(s.expectations) for s in SUITES)
+    assert set(frame["kahn_category"]) == {"conformance", "completeness", "plausibility"}
+    assert not frame["status"].isin(["fail", "error"]).any(), frame[frame["status"].isin(["fail", "error"])]
+    # The table in the warehouse is what was computed, once per check.
+    assert run.query("select count(*), count(distinct check_name) from marts.dq_results") == [(len(frame), len(frame))]
+    assert (out / "output" / "data_docs" / "index.html").exists()
+
+
+def test_counts_agree_with_direct_sql(default_dq) -> None:
+    run, _, _ = default_dq
+    rows = {r[0]: r[1:] for r in run.query(
+        "select check_name, violated_rows, denominator_rows from marts.dq_results")}
+    visits = run.query("select count(*) from staging.stg_registry__visits")[0][0]
+    assert rows["not_null_stg_registry__visits_visit_id"] == (0, visits)
+    assert rows["staging__stg_registry__visits.ExpectColumnValuesToBeBetween(cmas)"] == (
+        run.query("select count(*) filter (where cmas not between 0 and 52) from staging.stg_registry__visits")[0][0], visits)
+    raw_meds = run.query("select count(*) from raw.raw_registry__medications")[0][0]
+    assert rows["source_stop_not_before_start_raw_registry__medications_start_date__stop_date"] == (0, raw_meds)
+
+
+def test_rerunning_rebuilds_the_table(default_dq, tmp_path: Path) -> None:
+    run, frame, _ = default_dq
+    dq_frame(run, tmp_path)
+    assert run.query("select count(*) from marts.dq_results")[0][0] == len(frame)
+
+
+@pytest.fixture(scope="module")
+def dirty_dq(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("dq_dirty")
+    summary = generate_extract(out_dir=root / "extract", patients=410, seed=11, defect_rate=0.05, progress=False)
+    run = build(root / "extract", root / "build")
+    with open(summary.manifest_path, newline="", encoding="utf-8") as fh:
+        manifest = list(csv.DictReader(fh))
+    return run, dq_frame(run, root), manifest, root / "extract"
+
+
+def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
+    run, frame, manifest, _ = dirty_dq
+    assert "ERROR=0" in run.output  # defects of the extract warn; the build completes
+    source = frame[frame["check_scope"] == "source"]
+    found = collections.Counter()
+    for r in source.itertuples():
+        found[(r.model.replace("raw_registry__", "") + ".csv", int(r.defect_class))] += int(r.violated_rows)
+    injected = collections.Counter(
+        (m["source_file"], int(m["defect_class"])) for m in manifest
+        # spelling (10, 11) is normalised, and a censored lab value is valid: not defects to count
+        if int(m["defect_class"]) not in (10, 11) and m["expected_action"] != "kept")
+    assert found == injected
+    assert set(source.loc[source["violated_rows"] > 0, "kahn_category"]) == {"conformance", "plausibility"}
+    assert set(source.loc[source["violated_rows"] > 0, "status"]) == {"warn"}
+    # ... and the logic checks still all pass on the cleaned data.
+    assert not frame["status"].isin(["fail", "error"]).any()
+
+
+def test_a_source_count_matches_the_raw_file(dirty_dq) -> None:
+    """Invalid visit dates counted straight from visits.csv with Python."""
+    run, frame, _, extract = dirty_dq
+    bad = 0
+    with open(extract / "visits.csv", newline="", encoding="utf-8") as fh:
+        for record in csv.DictReader(fh):
+            text = (record["visit_date"] or "").strip()
+            if text:
+                try:
+                    datetime.strptime(text, "%Y-%m-%d")
+                    bad += len(text) != 10
+                except ValueError:
+                    bad += 1
+    row = frame.set_index("check_name").loc["source_date_conforms_raw_registry__visits_visit_date"]
+    assert bad > 0 and row["violated_rows"] == bad
+    stored = run.query(f"select count(*) from {row['failures_relation']}")[0][0]
+    assert stored == bad  # the offending rows themselves are kept for inspection
+
+
+def test_a_broken_model_fails_the_build(tmp_path: Path, default_build: DbtRun) -> None:
+    """A copy of the project whose attrition mart miscounts one step: the
+    error-level consistency check stops `dbt build`."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ["dbt_project.yml", "profiles.yml"]:
+        shutil.copy(REPO_ROOT / name, project / name)
+    for name in ["models", "macros", "seeds", "tests", "analysis"]:
+        shutil.copytree(REPO_ROOT / name, project / name)
+    attrition = project / "models" / "marts" / "attrition.sql"
+    text = attrition.read_text()
+    assert "count(*) as patients_excluded" in text
+    attrition.write_text(text.replace("count(*) as patients_excluded", "count(*) + 1 as patients_excluded"))
+    shutil.copy(default_build.db_path, tmp_path / "warehouse.duckdb")
+    env = os.environ | {"JDM_DB": str(tmp_path / "warehouse.duckdb"), "JDM_EXTRACT_DIR": "unused",
+                        "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run([str(DBT), "build", "--select", "path:models/marts", "path:tests/consistency"],
+                          cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "FAIL" in proc.stdout and "attrition_matches_patients" in proc.stdout
