@@ -13,48 +13,27 @@
 {#- A date that does not parse as YYYY-MM-DD (spec defect 1). -#}
 {% test source_date_conforms(model, column_name) %}
 {{ config(severity='warn', meta={'kahn_category': 'conformance', 'defect_class': 1, 'check_scope': 'source'}) }}
-select source_row, {{ column_name }} as raw_value
-from {{ model }}
-where record_status = 'ok'
-    and not list_contains(undecodable_columns, '{{ column_name }}')
-    and {{ raw_text(column_name) }} is not null
-    and {{ parse_date(raw_text(column_name)) }} is null
+{{ source_values_failing(model, column_name, parse_date('value') ~ ' is not null') }}
 {% endtest %}
 
 {#- A number that is not a number (spec defect 2: `n/a`, `>40`); for an
     integer field, one with decimals. -#}
 {% test source_number_conforms(model, column_name, integer=false) %}
 {{ config(severity='warn', meta={'kahn_category': 'conformance', 'defect_class': 2, 'check_scope': 'source'}) }}
-select source_row, {{ column_name }} as raw_value
-from {{ model }}
-where record_status = 'ok'
-    and not list_contains(undecodable_columns, '{{ column_name }}')
-    and {{ raw_text(column_name) }} is not null
-    and not regexp_full_match({{ raw_text(column_name) }},
-        '{{ "[+-]?\d+(\.0*)?" if integer else "[+-]?(\d+(\.\d*)?|\.\d+)" }}')
+{{ source_values_failing(model, column_name, "regexp_full_match(value, '" ~ ('[+-]?\\d+(\\.0*)?' if integer else '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)') ~ "')") }}
 {% endtest %}
 
 {#- A number outside its range (spec defect 2: `cmas` 61, a negative VAS). -#}
 {% test source_number_in_range(model, column_name, min_value, max_value) %}
 {{ config(severity='warn', meta={'kahn_category': 'plausibility', 'defect_class': 2, 'check_scope': 'source'}) }}
-select source_row, {{ column_name }} as raw_value
-from {{ model }}
-where record_status = 'ok'
-    and not list_contains(undecodable_columns, '{{ column_name }}')
-    and regexp_full_match({{ raw_text(column_name) }}, '[+-]?(\d+(\.\d*)?|\.\d+)')
-    and not cast({{ raw_text(column_name) }} as double) between {{ min_value }} and {{ max_value }}
+{{ source_values_failing(model, column_name, "not regexp_full_match(value, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)') or try_cast(value as double) between " ~ min_value ~ " and " ~ max_value) }}
 {% endtest %}
 
 {#- A code no seed knows, in any spelling (spec defect 8). `code_field` as
     in macro code_map: sex, route, dose_unit, frequency, drug, yes_no, ... -#}
 {% test source_code_known(model, column_name, code_field) %}
 {{ config(severity='warn', meta={'kahn_category': 'conformance', 'defect_class': 8, 'check_scope': 'source'}) }}
-select source_row, {{ column_name }} as raw_value
-from {{ model }}
-where record_status = 'ok'
-    and not list_contains(undecodable_columns, '{{ column_name }}')
-    and {{ raw_text(column_name) }} is not null
-    and not map_contains({{ code_map(code_field) }}, {{ code_key(raw_text(column_name)) }})
+{{ source_values_failing(model, column_name, 'map_contains(' ~ code_map(code_field) ~ ', ' ~ code_key('value') ~ ')') }}
 {% endtest %}
 
 {#- A lab result in a unit not listed for its test (spec defect 9). -#}
@@ -174,10 +153,5 @@ where record_status = 'ok'
     `<5` or `>2000` (spec defects 2 and 9: censored values are valid). -#}
 {% test source_lab_value_conforms(model, column_name) %}
 {{ config(severity='warn', meta={'kahn_category': 'conformance', 'defect_class': 2, 'check_scope': 'source'}) }}
-select source_row, {{ column_name }} as raw_value
-from {{ model }}
-where record_status = 'ok'
-    and not list_contains(undecodable_columns, '{{ column_name }}')
-    and {{ raw_text(column_name) }} is not null
-    and not regexp_full_match({{ raw_text(column_name) }}, '([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)')
+{{ source_values_failing(model, column_name, "regexp_full_match(value, '([<>]=?)?\\s*([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')") }}
 {% endtest %}
