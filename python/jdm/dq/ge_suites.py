@@ -165,7 +165,8 @@ def ge_checks(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, suit
             site_name="jdm",
             site_config={
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                # GX wants an absolute folder.
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
