@@ -129,3 +129,15 @@ def test_a_broken_model_fails_the_build(tmp_path: Path, default_build: DbtRun) -
                           cwd=project, env=env, capture_output=True, text=True)
     assert proc.returncode != 0
     assert "FAIL" in proc.stdout and "attrition_matches_patients" in proc.stdout
+
+
+def test_jdm_dq_command_with_a_relative_output_folder(default_dq, tmp_path: Path) -> None:
+    """As `make run` calls it: output folder relative to the working directory."""
+    run, frame, _ = default_dq
+    jdm = DBT.with_name("jdm")
+    proc = subprocess.run([str(jdm), "dq", "--db", str(run.db_path), "--target-path",
+                           str(run.db_path.parent / "target"), "--out", "out"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{len(frame)} checks written to marts.dq_results" in proc.stdout
+    assert (tmp_path / "out" / "data_docs" / "index.html").exists()
