@@ -141,3 +141,28 @@ def test_jdm_dq_command_with_a_relative_output_folder(default_dq, tmp_path: Path
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(frame)} checks written to marts.dq_results" in proc.stdout
     assert (tmp_path / "out" / "data_docs" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("severity", "violated", "denominator", "threshold", "status"),
+    [
+        ("error", 0, 100, 0.0, "pass"),
+        ("error", 1, 100, 0.0, "fail"),
+        ("warn", 1, 100, 0.0, "warn"),
+        ("error", 1, 100, 5.0, "pass"),  # 1 % is within a 5 % threshold
+        ("error", 6, 100, 5.0, "fail"),
+        ("warn", 0, 0, 0.0, "pass"),  # an empty table violates nothing
+        ("error", None, 100, 0.0, "error"),  # the check could not run
+    ],
+)
+def test_status_from_count_threshold_and_severity(severity, violated, denominator, threshold, status) -> None:
+    from jdm.dq.results import CheckResult
+
+    check = CheckResult(
+        check_name="c", source="dbt", layer="staging", model="m", column_name=None, kahn_category="plausibility",
+        check_scope="logic", defect_class=None, severity=severity, violated_rows=violated,
+        denominator_rows=denominator, threshold_pct=threshold, run_at=datetime(2026, 1, 1), description="",
+        failures_relation=None)
+    assert check.status == status
+    if violated and denominator:
+        assert check.violated_pct == pytest.approx(100 * violated / denominator)
