@@ -64,39 +64,54 @@ where events.record_status = 'ok'
 {% endtest %}
 
 {#- A record repeating an earlier record's content, ids aside (spec defect
-    3): each repeat counts once. -#}
+    3): each repeat counts once. Hash-grouped first, so only records that
+    may repeat are compared exactly (a full window over millions of wide
+    records would dominate the build). -#}
 {% test source_record_not_repeated(model, content_columns) %}
 {{ config(severity='warn', meta={'kahn_category': 'plausibility', 'defect_class': 3, 'check_scope': 'source'}) }}
+{%- set content = [] %}
+{%- for c in content_columns %}{% do content.append(raw_text(c)) %}{% endfor %}
 select source_row
-from (
-    select
-        source_row,
-        row_number() over (partition by {% for c in content_columns %}{{ raw_text(c) }}{{ ', ' if not loop.last }}{% endfor %}
-            order by source_row) as copy_number
-    from {{ model }}
-    where record_status = 'ok'
-)
-where copy_number > 1
+from ({{ rows_sharing_values(model, content, where="record_status = 'ok'") }}) as repeated
+where source_row > first_source_row
 {% endtest %}
 
 {#- Several different assessments of one patient on one date (spec defect
     4): each content beyond the first counts once; exact repeats are
-    source_record_not_repeated's. -#}
+    source_record_not_repeated's. Only patient-days with more than one
+    record are compared in full. -#}
 {% test source_one_assessment_per_day(model, content_columns) %}
 {{ config(severity='warn', meta={'kahn_category': 'plausibility', 'defect_class': 4, 'check_scope': 'source'}) }}
-with distinct_contents as (
+with
+
+-- Read straight from the model twice (a CTE read twice would be buffered
+-- whole): once narrow, to find the patient-days with several records.
+shared_days as (
     select
-        {{ raw_text('patient_id') }} as patient_id,
-        {{ parse_date(raw_text('visit_date')) }} as visit_date,
-        min(source_row) as source_row
+        {{ raw_text('patient_id') }} as day_patient_id,
+        {{ parse_date(raw_text('visit_date')) }} as day_date
     from {{ model }}
-    where record_status = 'ok' and {{ parse_date(raw_text('visit_date')) }} is not null
-    group by {% for c in content_columns %}{{ raw_text(c) }}{{ ', ' if not loop.last }}{% endfor %}
+    where record_status = 'ok'
+    group by 1, 2
+    having count(*) > 1 and day_date is not null
 ),
+
+distinct_contents as (
+    select shared_days.day_patient_id, shared_days.day_date, min(records.source_row) as source_row
+    from {{ model }} as records
+    inner join shared_days
+        on {{ raw_text('records.patient_id') }} = shared_days.day_patient_id
+        and {{ parse_date(raw_text('records.visit_date')) }} = shared_days.day_date
+    where records.record_status = 'ok'
+    group by shared_days.day_patient_id, shared_days.day_date
+        {%- for c in content_columns %}, {{ raw_text('records.' ~ c) }}{% endfor %}
+),
+
 ranked as (
-    select source_row, row_number() over (partition by patient_id, visit_date order by source_row) as content_number
+    select source_row, row_number() over (partition by day_patient_id, day_date order by source_row) as content_number
     from distinct_contents
 )
+
 select source_row from ranked where content_number > 1
 {% endtest %}
 
