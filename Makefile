@@ -14,11 +14,12 @@ export JDM_EXTRACT_DIR JDM_DB JDM_OUTPUT_DIR
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install extract build dq clean
+.PHONY: run test install extract build dq stats clean
 
-run: install extract build dq
+run: install extract build dq stats
 	@echo "Warehouse built: $(JDM_DB) (schemas: marts for users; raw, staging, audit, intermediate, reference)"
 	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
+	@echo "Study results: marts.study_results"
 
 install: $(VENV)/.installed
 
@@ -48,6 +49,10 @@ build: install
 # into marts.dq_results (fails if an error-level check fails).
 dq: install
 	$(BIN)/jdm dq
+
+# The study's significance tests on the marts into marts.study_results.
+stats: install
+	$(BIN)/jdm stats
 
 test: install
 	$(BIN)/pytest

@@ -36,6 +36,16 @@ def _dq(args: argparse.Namespace) -> int:
     return 1 if frame["status"].isin(["fail", "error"]).any() else 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from jdm.study_analysis import RESULTS_TABLE, run_stats
+
+    frame = run_stats(Path(args.db))
+    print(f"{len(frame)} results written to {RESULTS_TABLE}")
+    shown = frame[frame["analysis_set"] == "completers"]
+    print(shown[["analysis", "measure", "timepoint", "test", "n", "estimate", "p_value", "p_holm"]].to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jdm",
@@ -94,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
     dq.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
     dq.set_defaults(func=_dq)
+
+    st = sub.add_parser(
+        "stats",
+        help="the study's significance tests on the marts into marts.study_results",
+        description=(
+            "Run every analysis of the study protocol (Wilcoxon, exact McNemar, Wilson "
+            "proportions, bootstrap median percent change, Kaplan-Meier, Holm) for the "
+            "`completers` and `all_treated` analysis sets, reading the marts read-only, and "
+            "replace marts.study_results (one row per analysis x measure x timepoint x set)."
+        ),
+    )
+    st.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    st.set_defaults(func=_stats)
     return parser
 
 

@@ -7,6 +7,7 @@ check a number against R.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -175,8 +176,9 @@ def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[fl
     """Kaplan-Meier estimate of the time to an event with right censoring
     (event False: censored at that time). Reports the median time to the
     event and the proportion with the event by each time in `at`
-    (1 - survival), with pointwise log-log confidence intervals. All
-    censored: no event, proportion 0, no median."""
+    (1 - survival), with pointwise log-log confidence intervals (missing
+    where the estimate is 0 or 1). All censored: no event, proportion 0, no
+    median."""
     t = np.asarray(times, dtype=float)
     e = np.asarray(events, dtype=bool)
     method = f"Kaplan-Meier (scipy.stats.ecdf), pointwise {confidence:.0%} CI, log-log"
@@ -187,7 +189,11 @@ def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[fl
     grid = np.asarray(at, dtype=float)
     estimate = sf.evaluate(grid)
     if e.any():
-        ci = sf.confidence_interval(confidence_level=confidence, method="log-log")
+        # Where the estimate is 0 or 1 the log-log interval is undefined
+        # (scipy warns and gives NaN): reported as missing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ci = sf.confidence_interval(confidence_level=confidence, method="log-log")
         low, high = ci.low.evaluate(grid), ci.high.evaluate(grid)
         # Proportion with the event = 1 - survival: the bounds swap.
         bounds = [(1 - h, 1 - lo) for lo, h in zip(low, high)]

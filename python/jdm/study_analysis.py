@@ -1,0 +1,174 @@
+"""`jdm stats`: every analysis of the protocol's "Statistics" section, for
+each analysis set, from the marts into marts.study_results.
+
+The thin I/O edge: it reads the marts through a read-only DuckDB connection,
+hands plain values to the pure functions in jdm.stats, and replaces the
+results table whole (re-running never appends twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from jdm import stats
+
+ANALYSIS_SETS = ("completers", "all_treated")
+RESULTS_TABLE = "marts.study_results"
+BOOTSTRAP_SEED = 20_110_101
+DAYS_PER_MONTH = 365.25 / 12
+KM_MONTHS = (12, 18, 24)
+
+
+@dataclass
+class ResultRow:
+    analysis_set: str
+    analysis: str
+    measure: str
+    timepoint: str  # the timepoint compared with baseline (or at which a proportion is taken)
+    test: str  # wilcoxon, mcnemar, proportion, pct_change, kaplan_meier
+    n: int
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    statistic: float | None = None
+    p_value: float | None = None
+    p_holm: float | None = None
+    method: str = ""
+    successes: int | None = None
+    n_improved: int | None = None
+    baseline_median: float | None = None
+    baseline_q1: float | None = None
+    baseline_q3: float | None = None
+    timepoint_median: float | None = None
+    timepoint_q1: float | None = None
+    timepoint_q3: float | None = None
+
+
+def read_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    return {
+        "outcomes": con.execute("""
+            select o.patient_id, o.measure, o.timepoint, o.value, o.baseline_value, o.is_improved,
+                   o.pct_change_from_baseline, o.in_completers, o.in_all_treated,
+                   p.has_muscle_weakness_at_baseline
+            from marts.outcome_timepoints o join marts.patients p using (patient_id)""").df(),
+        "discontinuation": con.execute("""
+            select patient_id, days_to_off_steroids_or_censoring, is_off_steroids, in_completers, in_all_treated
+            from marts.steroid_discontinuation""").df(),
+    }
+
+
+def _pairs(outcomes: pd.DataFrame, measure: str, timepoint: str) -> pd.DataFrame:
+    rows = outcomes[(outcomes["measure"] == measure) & (outcomes["timepoint"] == timepoint)]
+    return rows[rows["baseline_value"].notna()]
+
+
+def _wilcoxon_row(analysis_set: str, analysis: str, measure: str, timepoint: str, pairs: pd.DataFrame) -> ResultRow:
+    result = stats.paired_wilcoxon(list(pairs["baseline_value"]), list(pairs["value"]))
+    return ResultRow(
+        analysis_set, analysis, measure, timepoint, "wilcoxon", result.n,
+        estimate=result.median_after, statistic=result.statistic, p_value=result.p_value, method=result.method,
+        n_improved=int(pairs["is_improved"].fillna(False).astype(bool).sum()),
+        baseline_median=result.median_before, baseline_q1=result.q1_before, baseline_q3=result.q3_before,
+        timepoint_median=result.median_after, timepoint_q1=result.q1_after, timepoint_q3=result.q3_after,
+    )
+
+
+def analyse_set(data: dict[str, pd.DataFrame], analysis_set: str) -> list[ResultRow]:
+    flag = f"in_{analysis_set}"
+    outcomes = data["outcomes"][data["outcomes"][flag].astype(bool)]
+    rows: list[ResultRow] = []
+
+    # Muscle: among patients weak at baseline, baseline vs 12 months and vs last follow-up.
+    weak = outcomes[outcomes["has_muscle_weakness_at_baseline"].fillna(False).astype(bool)]
+    for measure in ("cmas", "mmt8"):
+        for timepoint in ("month_12", "last_follow_up"):
+            rows.append(_wilcoxon_row(analysis_set, "muscle_in_weak_at_baseline", measure, timepoint,
+                                      _pairs(weak, measure, timepoint)))
+
+    # Global activity: physician VAS, baseline vs 12 and 24 months.
+    for timepoint in ("month_12", "month_24"):
+        rows.append(_wilcoxon_row(analysis_set, "physician_global", "physician_global_vas", timepoint,
+                                  _pairs(outcomes, "physician_global_vas", timepoint)))
+
+    # Skin at last follow-up: share free of the sign, and baseline vs last follow-up.
+    for measure in ("rash", "nailfold_abnormal", "gottrons"):
+        at_last = outcomes[(outcomes["measure"] == measure) & (outcomes["timepoint"] == "last_follow_up")]
+        free = int((at_last["value"] == 0).sum())
+        p = stats.wilson_proportion(free, len(at_last))
+        rows.append(ResultRow(analysis_set, "skin_free_at_last_follow_up", measure, "last_follow_up", "proportion",
+                              p.n, estimate=p.estimate, ci_low=p.ci_low, ci_high=p.ci_high, method=p.method,
+                              successes=free))
+        pairs = _pairs(outcomes, measure, "last_follow_up")
+        m = stats.exact_mcnemar(list(pairs["baseline_value"] == 1), list(pairs["value"] == 1))
+        rows.append(ResultRow(analysis_set, "skin_change", measure, "last_follow_up", "mcnemar", m.n,
+                              statistic=float(m.yes_to_no), p_value=m.p_value,
+                              method=f"{m.method}; present->absent {m.yes_to_no}, absent->present {m.no_to_yes}"))
+    calcinosis = _pairs(outcomes, "calcinosis", "last_follow_up")
+    had = calcinosis[calcinosis["baseline_value"] == 1]
+    resolved = int((had["value"] == 0).sum())
+    p = stats.wilson_proportion(resolved, len(had))
+    rows.append(ResultRow(analysis_set, "calcinosis_resolved", "calcinosis", "last_follow_up", "proportion", p.n,
+                          estimate=p.estimate, ci_low=p.ci_low, ci_high=p.ci_high,
+                          method=f"{p.method}; among patients with calcinosis at baseline", successes=resolved))
+
+    # Steroids: median percent change at 6 months; time to off steroids.
+    change = outcomes[(outcomes["measure"] == "steroid_dose_mg_kg_day") & (outcomes["timepoint"] == "month_6")]
+    pct = [float(v) for v in change["pct_change_from_baseline"].dropna()]
+    median = stats.median_with_bootstrap_ci(pct, seed=BOOTSTRAP_SEED)
+    rows.append(ResultRow(analysis_set, "steroid_dose_change", "steroid_dose_mg_kg_day", "month_6", "pct_change",
+                          median.n, estimate=median.median, ci_low=median.ci_low, ci_high=median.ci_high,
+                          method=median.method + "; patients with a non-zero baseline dose"))
+    stops = data["discontinuation"]
+    stops = stops[stops[flag].astype(bool) & stops["days_to_off_steroids_or_censoring"].notna()]
+    km = stats.kaplan_meier(list(stops["days_to_off_steroids_or_censoring"]), list(stops["is_off_steroids"].astype(bool)),
+                            at=[round(m * DAYS_PER_MONTH) for m in KM_MONTHS])
+    rows.append(ResultRow(analysis_set, "time_to_off_steroids", "steroid_dose_mg_kg_day", "median", "kaplan_meier",
+                          km.n, estimate=km.median_time, method=f"{km.method}; median days from index; {km.events} events"))
+    for months, (day, (estimate, low, high)) in zip(KM_MONTHS, km.proportion_with_event.items()):
+        rows.append(ResultRow(analysis_set, "time_to_off_steroids", "steroid_dose_mg_kg_day", f"month_{months}",
+                              "kaplan_meier", km.n, estimate=estimate, ci_low=low, ci_high=high,
+                              method=f"{km.method}; proportion off steroids by day {int(day)}"))
+
+    # Holm over this set's family of Wilcoxon and McNemar tests.
+    family = [r for r in rows if r.test in ("wilcoxon", "mcnemar")]
+    for row, adjusted in zip(family, stats.holm([r.p_value for r in family])):
+        row.p_holm = adjusted
+    return rows
+
+
+def results_frame(data: dict[str, pd.DataFrame], computed_at: datetime) -> pd.DataFrame:
+    records = []
+    for analysis_set in ANALYSIS_SETS:
+        for row in analyse_set(data, analysis_set):
+            records.append(asdict(row))
+    frame = pd.DataFrame.from_records(records)
+    frame["computed_at"] = computed_at
+    return frame
+
+
+def run_stats(db_path: Path) -> pd.DataFrame:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        data = read_marts(con)
+    frame = results_frame(data, datetime.now().replace(microsecond=0))
+    with duckdb.connect(str(db_path)) as con:
+        con.register("results_frame", frame)
+        con.execute(f"""
+            create or replace table {RESULTS_TABLE} as
+            select
+                analysis_set::varchar as analysis_set, analysis::varchar as analysis, measure::varchar as measure,
+                timepoint::varchar as timepoint, test::varchar as test, n::integer as n,
+                estimate::double as estimate, ci_low::double as ci_low, ci_high::double as ci_high,
+                statistic::double as statistic, p_value::double as p_value, p_holm::double as p_holm,
+                method::varchar as method, successes::integer as successes, n_improved::integer as n_improved,
+                baseline_median::double as baseline_median, baseline_q1::double as baseline_q1,
+                baseline_q3::double as baseline_q3, timepoint_median::double as timepoint_median,
+                timepoint_q1::double as timepoint_q1, timepoint_q3::double as timepoint_q3,
+                computed_at::timestamp as computed_at
+            from results_frame
+        """)
+    return frame
