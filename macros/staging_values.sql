@@ -250,3 +250,31 @@
 {% macro raw_text_restored(relation, column) -%}
     coalesce({{ relation }}.{{ column }}__raw, {{ relation }}.{{ column }}::varchar)
 {%- endmacro %}
+
+{#- The records that repeat an earlier one, given `same_content` and
+    `same_id` (each a rows_sharing_values result): `exact_duplicate` when
+    the content repeats (whatever the id), else `duplicate_id` when only the
+    id does. One row per such record: source_row, drop_reason, drop_column,
+    drop_detail. -#}
+{% macro repeated_records(same_content, same_id, id_column) -%}
+    select
+        source_row,
+        case
+            when {{ same_content }}.first_source_row < source_row then 'exact_duplicate'
+            when {{ same_id }}.first_source_row < source_row then 'duplicate_id'
+        end as drop_reason,
+        case
+            when {{ same_content }}.first_source_row < source_row then null
+            when {{ same_id }}.first_source_row < source_row then '{{ id_column }}'
+        end as drop_column,
+        case
+            when {{ same_content }}.first_source_row < source_row
+                then 'same content as source_row ' || {{ same_content }}.first_source_row
+            when {{ same_id }}.first_source_row < source_row
+                then '{{ id_column }} already used by source_row ' || {{ same_id }}.first_source_row
+        end as drop_detail
+    from {{ same_content }}
+    full join {{ same_id }} using (source_row)
+    where {{ same_content }}.first_source_row < source_row
+        or {{ same_id }}.first_source_row < source_row
+{%- endmacro %}

@@ -33,26 +33,7 @@ same_id as (
 ),
 
 repeats as (
-    select
-        source_row,
-        case
-            when same_content.first_source_row < source_row then 'exact_duplicate'
-            when same_id.first_source_row < source_row then 'duplicate_id'
-        end as drop_reason,
-        case
-            when same_content.first_source_row < source_row then null
-            when same_id.first_source_row < source_row then 'visit_id'
-        end as drop_column,
-        case
-            when same_content.first_source_row < source_row
-                then 'same content as source_row ' || same_content.first_source_row
-            when same_id.first_source_row < source_row
-                then 'visit_id already used by source_row ' || same_id.first_source_row
-        end as drop_detail
-    from same_content
-    full join same_id using (source_row)
-    where same_content.first_source_row < source_row
-        or same_id.first_source_row < source_row
+    {{ repeated_records('same_content', 'same_id', 'visit_id') }}
 ),
 
 surviving_visits as not materialized (
