@@ -14,12 +14,13 @@ export JDM_EXTRACT_DIR JDM_DB JDM_OUTPUT_DIR
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install extract build dq stats clean
+.PHONY: run test install extract build dq stats report clean
 
-run: install extract build dq stats
+run: install extract build dq stats report
 	@echo "Warehouse built: $(JDM_DB) (schemas: marts for users; raw, staging, audit, intermediate, reference)"
 	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
 	@echo "Study results: marts.study_results"
+	@echo "Study report: $(JDM_OUTPUT_DIR)/study_report.html"
 
 install: $(VENV)/.installed
 
@@ -53,6 +54,10 @@ dq: install
 # The study's significance tests on the marts into marts.study_results.
 stats: install
 	$(BIN)/jdm stats
+
+# The HTML study report (self-contained; open it in any browser).
+report: install
+	$(BIN)/jdm report
 
 test: install
 	$(BIN)/pytest

@@ -46,6 +46,14 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from jdm.report import write_report
+
+    path = write_report(Path(args.db), Path(args.out))
+    print(f"Study report: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jdm",
@@ -117,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
     st.set_defaults(func=_stats)
+
+    rep = sub.add_parser(
+        "report",
+        help="write the HTML study report (self-contained, opens offline)",
+        description=(
+            "Write OUT/study_report.html from the marts and marts.study_results (run `jdm stats` "
+            "first): STROBE flow, headline results, trajectories, skin outcomes, time to off "
+            "steroids, data-quality summary. One file, figures inline."
+        ),
+    )
+    rep.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    rep.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
+    rep.set_defaults(func=_report)
     return parser
 
 

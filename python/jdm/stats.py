@@ -169,6 +169,7 @@ class KaplanMeier:
     median_time: float | None  # first time the survival estimate reaches 0.5 or below
     proportion_with_event: dict[float, tuple[float, float | None, float | None]]  # t: (estimate, ci_low, ci_high)
     method: str
+    curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())  # event times and survival after each
 
 
 def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[float],
@@ -206,7 +207,8 @@ def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[fl
     }
     below_half = sf.quantiles[sf.probabilities <= 0.5]
     median = float(below_half[0]) if len(below_half) else None
-    return KaplanMeier(len(t), int(e.sum()), median, proportions, method)
+    curve = (tuple(float(q) for q in sf.quantiles), tuple(float(p) for p in sf.probabilities))
+    return KaplanMeier(len(t), int(e.sum()), median, proportions, method, curve)
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:

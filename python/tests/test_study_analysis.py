@@ -4,6 +4,8 @@ same rows on a second run."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dbt_support import DbtRun
@@ -68,3 +70,25 @@ def test_rerunning_leaves_the_same_rows(results) -> None:
     columns = [c for c in first.columns if c != "computed_at"]
     assert len(second) == len(first)
     assert second[columns].equals(first[columns])
+
+
+def test_report_renders_self_contained(results, tmp_path) -> None:
+    from jdm.dq.run import run_dq
+    from jdm.report import write_report
+
+    run, frame = results
+    run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")
+    path = write_report(run.db_path, tmp_path / "report")
+    text = path.read_text(encoding="utf-8")
+    for title in ["Patient flow (STROBE)", "Headline results", "over time",
+                  "Skin signs", "Time to off oral corticosteroids", "Data quality"]:
+        assert title in text
+    assert text.count("<svg") == 4  # flow, trajectories, skin bars, Kaplan-Meier
+    # Opens offline: nothing loaded from elsewhere (XML namespace names are not fetched).
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:|//)""", text) and "<link" not in text
+    attrition = run.query("select patients_remaining from marts.attrition order by step_number")
+    for (remaining,) in attrition:
+        assert f"n = {remaining}" in text
+    rash = frame[(frame["analysis_set"] == "completers") & (frame["analysis"] == "skin_free_at_last_follow_up")
+                 & (frame["measure"] == "rash")].iloc[0]
+    assert f"{int(rash['successes'])}/{int(rash['n'])}" in text
