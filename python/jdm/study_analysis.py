@@ -16,12 +16,21 @@ import duckdb
 import pandas as pd
 
 from jdm import stats
+from jdm.warehouse_io import replace_table
 
 ANALYSIS_SETS = ("completers", "all_treated")
 RESULTS_TABLE = "marts.study_results"
 BOOTSTRAP_SEED = 20_110_101
 DAYS_PER_MONTH = 365.25 / 12
 KM_MONTHS = (12, 18, 24)
+RESULT_COLUMN_TYPES = {
+    "analysis_set": "varchar", "analysis": "varchar", "measure": "varchar", "timepoint": "varchar",
+    "test": "varchar", "n": "integer", "estimate": "double", "ci_low": "double", "ci_high": "double",
+    "statistic": "double", "p_value": "double", "p_holm": "double", "method": "varchar",
+    "successes": "integer", "n_improved": "integer", "baseline_median": "double", "baseline_q1": "double",
+    "baseline_q3": "double", "timepoint_median": "double", "timepoint_q1": "double", "timepoint_q3": "double",
+    "computed_at": "timestamp",
+}
 
 
 @dataclass
@@ -155,20 +164,5 @@ def run_stats(db_path: Path) -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
         data = read_marts(con)
     frame = results_frame(data, datetime.now().replace(microsecond=0))
-    with duckdb.connect(str(db_path)) as con:
-        con.register("results_frame", frame)
-        con.execute(f"""
-            create or replace table {RESULTS_TABLE} as
-            select
-                analysis_set::varchar as analysis_set, analysis::varchar as analysis, measure::varchar as measure,
-                timepoint::varchar as timepoint, test::varchar as test, n::integer as n,
-                estimate::double as estimate, ci_low::double as ci_low, ci_high::double as ci_high,
-                statistic::double as statistic, p_value::double as p_value, p_holm::double as p_holm,
-                method::varchar as method, successes::integer as successes, n_improved::integer as n_improved,
-                baseline_median::double as baseline_median, baseline_q1::double as baseline_q1,
-                baseline_q3::double as baseline_q3, timepoint_median::double as timepoint_median,
-                timepoint_q1::double as timepoint_q1, timepoint_q3::double as timepoint_q3,
-                computed_at::timestamp as computed_at
-            from results_frame
-        """)
+    replace_table(db_path, RESULTS_TABLE, frame, RESULT_COLUMN_TYPES)
     return frame

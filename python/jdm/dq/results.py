@@ -50,8 +50,11 @@ class CheckResult:
         return row
 
 
-COLUMNS = [
-    "check_name", "source", "layer", "model", "column_name", "kahn_category", "check_scope",
-    "defect_class", "severity", "violated_rows", "denominator_rows", "violated_pct",
-    "threshold_pct", "status", "run_at", "description", "failures_relation",
-]
+# marts.dq_results, in order, with SQL types.
+COLUMN_TYPES = {
+    "check_name": "varchar", "source": "varchar", "layer": "varchar", "model": "varchar",
+    "column_name": "varchar", "kahn_category": "varchar", "check_scope": "varchar", "defect_class": "integer",
+    "severity": "varchar", "violated_rows": "bigint", "denominator_rows": "bigint", "violated_pct": "double",
+    "threshold_pct": "double", "status": "varchar", "run_at": "timestamp", "description": "varchar",
+    "failures_relation": "varchar",
+}

@@ -9,7 +9,8 @@ import pandas as pd
 
 from jdm.dq.dbt_checks import dbt_checks
 from jdm.dq.ge_suites import ge_checks
-from jdm.dq.results import COLUMNS, CheckResult
+from jdm.dq.results import COLUMN_TYPES, CheckResult
+from jdm.warehouse_io import replace_table
 
 DQ_TABLE = "marts.dq_results"
 
@@ -23,24 +24,10 @@ def collect_checks(db_path: Path, target_dir: Path, docs_dir: Path | None) -> li
 def write_results(db_path: Path, checks: list[CheckResult]) -> pd.DataFrame:
     """Replace marts.dq_results with these checks (the table is rebuilt whole
     on every run, never appended to)."""
-    frame = pd.DataFrame([c.as_row() for c in checks], columns=COLUMNS)
+    frame = pd.DataFrame([c.as_row() for c in checks], columns=list(COLUMN_TYPES))
     frame = frame.astype({"violated_rows": "Int64", "denominator_rows": "Int64", "defect_class": "Int64"})
-    with duckdb.connect(str(db_path)) as con:
-        con.register("dq_frame", frame)
-        con.execute(f"""
-            create or replace table {DQ_TABLE} as
-            select
-                check_name::varchar as check_name, source::varchar as source, layer::varchar as layer,
-                model::varchar as model, column_name::varchar as column_name,
-                kahn_category::varchar as kahn_category, check_scope::varchar as check_scope,
-                defect_class::integer as defect_class, severity::varchar as severity,
-                violated_rows::bigint as violated_rows, denominator_rows::bigint as denominator_rows,
-                violated_pct::double as violated_pct, threshold_pct::double as threshold_pct,
-                status::varchar as status, run_at::timestamp as run_at,
-                description::varchar as description, failures_relation::varchar as failures_relation
-            from dq_frame
-            order by source, layer, model, check_name
-        """)
+    frame = frame.sort_values(["source", "layer", "model", "check_name"], ignore_index=True)
+    replace_table(db_path, DQ_TABLE, frame, COLUMN_TYPES)
     return frame
 
 
