@@ -54,6 +54,15 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from jdm.reader import connect_reader
+
+    with connect_reader(Path(args.db)) as con:
+        frame = con.execute(args.query).df()
+    print(frame.to_string(index=False, max_rows=args.max_rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jdm",
@@ -138,6 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
     rep.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
     rep.set_defaults(func=_report)
+
+    sql = sub.add_parser(
+        "sql",
+        help="run a read-only query on the warehouse (locked-down connection)",
+        description=(
+            "Run one SQL query through a read-only connection that cannot write, reach other "
+            "files or the network, load extensions, or change its own settings. "
+            'Example: jdm sql "select * from marts.attrition"'
+        ),
+    )
+    sql.add_argument("query", help="the SQL query")
+    sql.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    sql.add_argument("--max-rows", type=int, default=200, help="rows to print at most (default 200)")
+    sql.set_defaults(func=_sql)
     return parser
 
 
