@@ -186,9 +186,10 @@ def ge_checks(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, suit
             gx_suite.add_expectation(getattr(gxe, expect.kind)(**expect.kwargs))
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["jdm"])] if docs_dir else []
+        # Data Docs are rendered once at the end, not after every chunk (the
+        # whole site would be re-rendered each time).
         checkpoint = context.checkpoints.add(
-            gx.Checkpoint(name=suite.name, validation_definitions=[validation], actions=actions, result_format="SUMMARY"))
+            gx.Checkpoint(name=suite.name, validation_definitions=[validation], actions=[], result_format="SUMMARY"))
         totals = [[0, 0] for _ in suite.expectations]  # [unexpected, elements]
         for chunk in _chunks(con, suite):
             outcome = checkpoint.run(batch_parameters={"dataframe": chunk})
@@ -217,4 +218,6 @@ def ge_checks(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, suit
                 description=f"{expect.kind} {expect.kwargs}",
                 failures_relation=None,
             ))
+    if docs_dir is not None:
+        context.build_data_docs(site_names=["jdm"])
     return checks
