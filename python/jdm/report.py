@@ -28,6 +28,11 @@ import pandas as pd  # noqa: E402
 from jdm import stats  # noqa: E402
 
 DAYS_PER_MONTH = 365.25 / 12
+# A large registry has too many patients to draw one line each: the
+# trajectory plots show this many, drawn at random with a fixed seed (the
+# medians use every patient).
+TRAJECTORY_LINES = 300
+TRAJECTORY_SEED = 20_110_101
 SKIN_LABELS = {"rash": "Rash", "nailfold_abnormal": "Abnormal nailfolds", "gottrons": "Gottron's papules",
                "calcinosis": "Calcinosis"}
 
@@ -88,14 +93,17 @@ def trajectory_figure(trajectories: pd.DataFrame) -> str:
     for ax, (measure, label) in zip(axes, [("cmas", "CMAS (0-52, higher = stronger)"),
                                            ("physician_global_vas", "Physician global VAS (0-10 cm)")]):
         rows = trajectories[trajectories["measure"] == measure].sort_values("study_day")
-        for _, patient in rows.groupby("patient_id"):
+        patients = pd.Series(rows["patient_id"].unique())
+        drawn = set(patients.sample(min(TRAJECTORY_LINES, len(patients)), random_state=TRAJECTORY_SEED))
+        for _, patient in rows[rows["patient_id"].isin(drawn)].groupby("patient_id"):
             ax.plot(patient["study_day"] / DAYS_PER_MONTH, patient["value"], color="#9aa9bd", linewidth=0.7, alpha=0.7)
         windowed = rows[rows["target_day"].notna()]
         medians = windowed.groupby(["timepoint_order", "target_day"])["value"].median().reset_index()
         ax.plot(medians["target_day"] / DAYS_PER_MONTH, medians["value"], color="#c0392b", marker="o", linewidth=2.5,
                 label="median at each timepoint")
         ax.set_xlabel("months from first IV cyclophosphamide")
-        ax.set_title(label, fontsize=10)
+        shown = f"all {len(patients)} patients" if len(drawn) == len(patients) else f"{len(drawn)} of {len(patients)} patients, at random"
+        ax.set_title(f"{label}\nlines: {shown}", fontsize=10)
         ax.legend(fontsize=8)
     return _svg(figure)
 

@@ -58,13 +58,30 @@ class ResultRow:
     timepoint_q3: float | None = None
 
 
+# The (measure, timepoint) rows the analyses use: reading only these keeps
+# memory small on a large registry (the whole mart is millions of rows).
+ANALYSED_ROWS = [
+    *((m, t) for m in ("cmas", "mmt8") for t in ("month_12", "last_follow_up")),
+    ("physician_global_vas", "month_12"), ("physician_global_vas", "month_24"),
+    *((m, "last_follow_up") for m in ("rash", "nailfold_abnormal", "gottrons", "calcinosis")),
+    ("steroid_dose_mg_kg_day", "month_6"),
+]
+
+
 def read_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The rows the analyses need. Values come twice: as text, exact as
+    stored (decimals, for the Wilcoxon differences), and as floats (for
+    counting and medians)."""
+    wanted = ", ".join(f"('{m}', '{t}')" for m, t in ANALYSED_ROWS)
     return {
-        "outcomes": con.execute("""
-            select o.patient_id, o.measure, o.timepoint, o.value, o.baseline_value, o.is_improved,
-                   o.pct_change_from_baseline, o.in_completers, o.in_all_treated,
+        "outcomes": con.execute(f"""
+            select o.patient_id, o.measure, o.timepoint,
+                   o.value::varchar as value_text, o.baseline_value::varchar as baseline_text,
+                   o.value::double as value, o.baseline_value::double as baseline_value,
+                   o.is_improved, o.pct_change_from_baseline, o.in_completers, o.in_all_treated,
                    p.has_muscle_weakness_at_baseline
-            from marts.outcome_timepoints o join marts.patients p using (patient_id)""").df(),
+            from marts.outcome_timepoints o join marts.patients p using (patient_id)
+            where (o.measure, o.timepoint) in ({wanted})""").df(),
         "discontinuation": con.execute("""
             select patient_id, days_to_off_steroids_or_censoring, is_off_steroids, in_completers, in_all_treated
             from marts.steroid_discontinuation""").df(),
@@ -77,7 +94,7 @@ def _pairs(outcomes: pd.DataFrame, measure: str, timepoint: str) -> pd.DataFrame
 
 
 def _wilcoxon_row(analysis_set: str, analysis: str, measure: str, timepoint: str, pairs: pd.DataFrame) -> ResultRow:
-    result = stats.paired_wilcoxon(list(pairs["baseline_value"]), list(pairs["value"]))
+    result = stats.paired_wilcoxon(list(pairs["baseline_text"]), list(pairs["value_text"]))
     return ResultRow(
         analysis_set, analysis, measure, timepoint, "wilcoxon", result.n,
         estimate=result.median_after, statistic=result.statistic, p_value=result.p_value, method=result.method,
