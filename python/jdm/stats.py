@@ -156,8 +156,11 @@ def median_with_bootstrap_ci(values: Sequence[float], seed: int, resamples: int 
     if len(data) < 2 or np.all(data == data[0]):
         return MedianWithCI(len(data), median, None if len(data) < 2 else median,
                             None if len(data) < 2 else median, method)
+    # Resamples are drawn in batches of about 10 M values: all at once, a
+    # large cohort would need resamples x n floats (gigabytes).
     result = stats.bootstrap((data,), np.median, n_resamples=resamples, confidence_level=confidence,
-                             method="percentile", rng=np.random.default_rng(seed))
+                             method="percentile", rng=np.random.default_rng(seed),
+                             batch=max(1, 10_000_000 // len(data)))
     return MedianWithCI(len(data), median, float(result.confidence_interval.low),
                         float(result.confidence_interval.high), method)
 
