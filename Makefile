@@ -8,19 +8,24 @@ BIN := $(VENV)/bin
 DEFAULT_EXTRACT_DIR := data/extract
 JDM_EXTRACT_DIR ?= $(DEFAULT_EXTRACT_DIR)
 JDM_DB ?= warehouse/jdm.duckdb
+JDM_SERVE_DB ?= warehouse/jdm_serving.duckdb
 JDM_OUTPUT_DIR ?= output
-export JDM_EXTRACT_DIR JDM_DB JDM_OUTPUT_DIR
+export JDM_EXTRACT_DIR JDM_DB JDM_SERVE_DB JDM_OUTPUT_DIR
 # No telemetry: dbt and friends must not try to reach the internet.
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install extract build dq stats report clean
+.PHONY: run test install extract build dq stats report publish docs clean
 
-run: install extract build dq stats report
-	@echo "Warehouse built: $(JDM_DB) (schemas: marts for users; raw, staging, audit, intermediate, reference)"
+# Each step runs only if the one before succeeded: a failed build or DQ check
+# never reaches `publish`, so readers keep the last good served file.
+run: install extract build dq stats report publish docs
+	@echo "Build file (data team only): $(JDM_DB) (schemas raw, staging, audit, intermediate, reference, marts)"
+	@echo "Served file for analysts and BI tools: $(JDM_SERVE_DB) (pseudonymised marts, reference; README: Connect a BI tool)"
 	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
 	@echo "Study results: marts.study_results"
 	@echo "Study report: $(JDM_OUTPUT_DIR)/study_report.html"
+	@echo "dbt docs (offline, one file): $(JDM_OUTPUT_DIR)/dbt_docs.html"
 
 install: $(VENV)/.installed
 
@@ -59,8 +64,21 @@ stats: install
 report: install
 	$(BIN)/jdm report
 
+# The pseudonymised copy readers use, replaced atomically. Without
+# JDM_PSEUDONYM_KEY it uses the public demo key and says so.
+publish: install
+	$(BIN)/jdm publish --allow-demo-key
+
+# The dbt docs site as one self-contained HTML file (works offline). In its
+# own target folder: `docs generate` writes a run_results.json, which must
+# not replace the build's (jdm dq and jdm publish read that one).
+docs: install
+	$(BIN)/dbt docs generate --static --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
+	mkdir -p "$(JDM_OUTPUT_DIR)"
+	cp "$${DBT_TARGET_PATH:-target}/docs_site/static_index.html" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
+
 test: install
 	$(BIN)/pytest
 
 clean:
-	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.jdm_serving.duckdb.*

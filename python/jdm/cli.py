@@ -54,6 +54,37 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from jdm.publish import PublishRefused, publish
+    from jdm.pseudonyms import MissingKeyError, key_from_environment
+
+    try:
+        key = key_from_environment(allow_demo=args.allow_demo_key)
+        publication = publish(Path(args.db), Path(args.serve_db), Path(args.target_path), key)
+    except (PublishRefused, MissingKeyError) as refusal:
+        print(f"jdm publish: not published: {refusal}", file=sys.stderr)
+        return 1
+    if publication.demo_key:
+        print("WARNING: JDM_PSEUDONYM_KEY is not set: pseudonyms use the public DEMO key and protect nothing. "
+              "Fine for the synthetic registry; set the key for real data.")
+    print(f"Served file: {publication.path} ({publication.tables} tables, {publication.rows} rows; "
+          f"publication {publication.publication_id})")
+    return 0
+
+
+def _pseudonym(args: argparse.Namespace) -> int:
+    from jdm.pseudonyms import MissingKeyError, key_from_environment, pseudonym
+
+    try:
+        key = key_from_environment(allow_demo=args.allow_demo_key)
+    except MissingKeyError as missing:
+        print(f"jdm pseudonym: {missing}", file=sys.stderr)
+        return 1
+    for identifier in args.ids:
+        print(f"{identifier}\t{pseudonym(key, args.kind, identifier)}")
+    return 0
+
+
 def _sql(args: argparse.Namespace) -> int:
     from jdm.reader import connect_reader
 
@@ -70,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
             "JDM registry warehouse. Typical use: `make run` (generate a synthetic "
             "extract if none, build the warehouse). Environment: JDM_EXTRACT_DIR "
             f"(extract folder, default {config.DEFAULT_EXTRACT_DIR}), JDM_DB "
-            f"(warehouse file, default {config.DEFAULT_DB})."
+            f"(build file, default {config.DEFAULT_DB}), JDM_SERVE_DB (served file for readers, "
+            f"default {config.DEFAULT_SERVE_DB}), JDM_PSEUDONYM_KEY (pseudonym key)."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,15 +184,51 @@ def build_parser() -> argparse.ArgumentParser:
         "sql",
         help="run a read-only query on the warehouse (locked-down connection)",
         description=(
-            "Run one SQL query through a read-only connection that cannot write, reach other "
+            "Run one SQL query on the served file (pseudonymised marts and reference tables, "
+            "see `jdm publish`) through a read-only connection that cannot write, reach other "
             "files or the network, load extensions, or change its own settings. "
             'Example: jdm sql "select * from marts.attrition"'
         ),
     )
     sql.add_argument("query", help="the SQL query")
-    sql.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    sql.add_argument("--db", default=str(config.serve_db()),
+                     help="file to read (default: the served file, $JDM_SERVE_DB)")
     sql.add_argument("--max-rows", type=int, default=200, help="rows to print at most (default 200)")
     sql.set_defaults(func=_sql)
+
+    pub = sub.add_parser(
+        "publish",
+        help="serve the last passed build: pseudonymised copy, atomically replacing the served file",
+        description=(
+            "After a passed `dbt build` and `jdm dq`, copy the marts and reference schemas into a new "
+            "file (DuckDB 1.x-readable storage), with registry ids replaced by keyed pseudonyms "
+            "(HMAC-SHA256, key in $JDM_PSEUDONYM_KEY) and dates of birth by year-month, and rename it "
+            "over the served file ($JDM_SERVE_DB). Readers connected meanwhile keep the old data; "
+            "a failed publication changes nothing."
+        ),
+    )
+    pub.add_argument("--db", default=str(config.warehouse_db()), help="build file (default: $JDM_DB)")
+    pub.add_argument("--serve-db", default=str(config.serve_db()),
+                     help=f"served file (default: $JDM_SERVE_DB or {config.DEFAULT_SERVE_DB})")
+    pub.add_argument("--target-path", default=str(config.dbt_target_dir()),
+                     help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
+    pub.add_argument("--allow-demo-key", action="store_true",
+                     help="if JDM_PSEUDONYM_KEY is unset, use the public demo key (synthetic data only)")
+    pub.set_defaults(func=_publish)
+
+    pse = sub.add_parser(
+        "pseudonym",
+        help="print the served pseudonym of registry ids (needs the key)",
+        description=(
+            "For a key holder tracing a served row back to the registry: the pseudonym that "
+            "`jdm publish` gives each id with the key in $JDM_PSEUDONYM_KEY."
+        ),
+    )
+    pse.add_argument("ids", nargs="+", help="registry ids")
+    pse.add_argument("--kind", choices=["patient", "record"], default="patient",
+                     help="patient ids (patient_pseudonym) or record ids (visit/lab/medication; default patient)")
+    pse.add_argument("--allow-demo-key", action="store_true", help="use the public demo key if no key is set")
+    pse.set_defaults(func=_pseudonym)
     return parser
 
 

@@ -32,3 +32,13 @@ def dbt_target_dir() -> Path:
     """dbt's target folder, with run_results.json of the last build
     (`DBT_TARGET_PATH`, as dbt itself reads it; default target/)."""
     return Path(os.environ.get("DBT_TARGET_PATH") or DEFAULT_DBT_TARGET_DIR)
+
+
+DEFAULT_SERVE_DB = "warehouse/jdm_serving.duckdb"
+
+
+def serve_db() -> Path:
+    """The file readers and BI tools open (`JDM_SERVE_DB`, default
+    warehouse/jdm_serving.duckdb): a pseudonymised copy of the last build
+    that passed, replaced whole by `jdm publish`."""
+    return Path(os.environ.get("JDM_SERVE_DB") or DEFAULT_SERVE_DB)
