@@ -65,10 +65,11 @@ IDENTIFYING_COLUMNS = {
         "Year and month of birth (YYYY-MM); the day is not served."),
 }
 # Names that suggest a person or a registry record: such a column must have a
-# rule above before it can be served.
+# rule above (or be listed as known not to identify anyone) before it can be
+# served.
 LOOKS_IDENTIFYING = re.compile(
-    r"(^|_)(ids?|dob|nhs|mrn|address|postcode|zip|email|phone|surname|forename|initials)($|_)"
-    r"|(^|_)(first|last|full|patient)_name($|_)|birth")
+    r"(^|_)(ids?|names?|dob|nhs|mrn|address|postcode|zip|email|phone|surname|forename|initials)($|_)|birth")
+NOT_IDENTIFYING = {"check_name", "column_name"}  # marts.dq_results: names of checks and columns
 
 
 class PublishRefused(RuntimeError):
@@ -131,7 +132,7 @@ def _served_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> t
         if rule:
             select.append(f"{rule.expression.format(column=_quote(column))} as {_quote(rule.name)}")
             transformed.append(f"{column} -> {rule.name}")
-        elif LOOKS_IDENTIFYING.search(column.lower()):
+        elif LOOKS_IDENTIFYING.search(column.lower()) and column not in NOT_IDENTIFYING:
             raise PublishRefused(
                 f"{schema}.{table}.{column} looks identifying and has no serving rule: add one to "
                 "jdm.publish.IDENTIFYING_COLUMNS (pseudonymise, coarsen) before it can be served")
