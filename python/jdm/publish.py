@@ -93,9 +93,10 @@ def _literal(value: Path | str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def check_build_passed(build_db: Path, target_dir: Path) -> str:
+def check_build_passed(con: duckdb.DuckDBPyConnection, target_dir: Path) -> str:
     """Refuse unless the last dbt command was a build that passed and `jdm
-    dq` has checked that very build with no failing check. Returns the
+    dq` has checked that very build (attached as `build` to `con`, the
+    connection that will copy it) with no failing check. Returns the
     build's dbt invocation id."""
     results_path = target_dir / "run_results.json"
     if not results_path.exists():
@@ -103,18 +104,18 @@ def check_build_passed(build_db: Path, target_dir: Path) -> str:
     run_results = json.loads(results_path.read_text())
     command = run_results.get("args", {}).get("which")
     if command != "build":
-        raise PublishRefused(f"the last dbt command in {target_dir} was `dbt {command}`, not `dbt build`")
+        raise PublishRefused(f"the last dbt command in {target_dir} was not `dbt build` (it was `{command}`)")
     failed = [r["unique_id"] for r in run_results["results"] if r["status"] not in ("success", "pass", "warn")]
     if failed:
         raise PublishRefused(f"the last dbt build did not pass ({len(failed)} nodes, e.g. {failed[0]})")
     built_at = datetime.fromisoformat(run_results["metadata"]["generated_at"].replace("Z", "+00:00")).replace(tzinfo=None)
-    with duckdb.connect(str(build_db), read_only=True) as con:
-        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'dq_results'").fetchone()[0]:
-            raise PublishRefused("marts.dq_results is missing: run `jdm dq` first")
-        checked_this_build, failing = con.execute(
-            "select count(*) filter (where source = 'dbt' and run_at = $built_at),"
-            " count(*) filter (where status in ('fail', 'error')) from marts.dq_results",
-            {"built_at": built_at}).fetchone()
+    if not con.execute("select count(*) from duckdb_tables() where database_name = 'build'"
+                       " and schema_name = 'marts' and table_name = 'dq_results'").fetchone()[0]:
+        raise PublishRefused("marts.dq_results is missing: run `jdm dq` first")
+    checked_this_build, failing = con.execute(
+        "select count(*) filter (where source = 'dbt' and run_at = $built_at),"
+        " count(*) filter (where status in ('fail', 'error')) from build.marts.dq_results",
+        {"built_at": built_at}).fetchone()
     if not checked_this_build:
         raise PublishRefused("marts.dq_results is not about the last dbt build: run `jdm dq` again")
     if failing:
@@ -241,7 +242,8 @@ def publish(build_db: Path, serve_db: Path, target_dir: Path, key: PseudonymKey,
             memory_limit: str | None = None) -> Publication:
     """Check the build, write the served file beside `serve_db` and rename
     it over `serve_db`. Nothing is changed if any step fails."""
-    invocation_id = check_build_passed(build_db, target_dir)
+    if not Path(build_db).exists():
+        raise PublishRefused(f"no build file at {build_db}: run `make run` (or dbt build and jdm dq) first")
     serve_db = Path(serve_db)
     serve_db.parent.mkdir(parents=True, exist_ok=True)
     if Path(f"{serve_db}.wal").exists():
@@ -257,7 +259,10 @@ def publish(build_db: Path, serve_db: Path, target_dir: Path, key: PseudonymKey,
         temporary = serve_db.parent / f".{serve_db.name}.{publication_id}.tmp"
         try:
             with duckdb.connect(config={"memory_limit": memory_limit or os.environ.get("JDM_DUCKDB_MEMORY_LIMIT", "3GB")}) as con:
+                # One read-only attachment for the checks and the copy: they
+                # see the same build.
                 con.execute(f"attach {_literal(build_db)} as build (read_only)")
+                invocation_id = check_build_passed(con, target_dir)
                 con.execute(f"attach {_literal(temporary)} as served (storage_version '{STORAGE_VERSION}')")
                 sql_macro(con, key)
                 served = _copy(con, target_dir)

@@ -356,6 +356,7 @@ REFUSALS = {
         lambda build, target: (target / "run_results.json").write_text(json.dumps(
             json.loads((target / "run_results.json").read_text()) | {"args": {"which": "run"}})),
         "not `dbt build`"),
+    "no build file": (lambda build, target: build.unlink(), "no build file"),
     "a failed dbt node": (
         lambda build, target: (target / "run_results.json").write_text(
             (target / "run_results.json").read_text().replace('"status": "pass"', '"status": "fail"', 1)),
