@@ -154,15 +154,17 @@ def _registry_patient_ids(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _column_comments(target_dir: Path) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
-    """Table and column descriptions from dbt's manifest, so a BI tool shows
-    the same documentation as the dbt docs site."""
+    """Table and column descriptions from dbt's manifest (models, seeds, and
+    the sources declaring the Python-written marts), so a BI tool shows the
+    same documentation as the dbt docs site."""
     path = target_dir / "manifest.json"
     if not path.exists():
         return {}
-    nodes = json.loads(path.read_text())["nodes"].values()
-    return {(n["schema"], n["alias"] or n["name"]): (n.get("description", ""),
-                                                   {c: v.get("description", "") for c, v in n["columns"].items()})
-            for n in nodes if n["resource_type"] in ("model", "seed") and n["schema"] in SERVED_SCHEMAS}
+    manifest = json.loads(path.read_text())
+    nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
+    return {(n["schema"], n.get("alias") or n.get("identifier") or n["name"]): (
+                n.get("description", ""), {c: v.get("description", "") for c, v in n["columns"].items()})
+            for n in nodes if n["resource_type"] in ("model", "seed", "source") and n["schema"] in SERVED_SCHEMAS}
 
 
 def _copy(con: duckdb.DuckDBPyConnection, target_dir: Path) -> list[tuple[str, str, int, str]]:
@@ -228,6 +230,10 @@ def _write_metadata(con, publication_id: str, invocation_id: str, key: Pseudonym
     con.execute(f"create table served.{METADATA_SCHEMA}.served_tables (table_schema varchar, table_name varchar,"
                 " row_count bigint, transformed_columns varchar)")
     con.executemany(f"insert into served.{METADATA_SCHEMA}.served_tables values (?, ?, ?, ?)", served)
+    con.execute(f"comment on table served.{METADATA_SCHEMA}.publication is 'What this file serves: one row, "
+                "written by jdm publish (the key itself is never stored; the fingerprint tells keys apart)'")
+    con.execute(f"comment on table served.{METADATA_SCHEMA}.served_tables is 'Every served table with its row "
+                "count and the build columns replaced by pseudonyms or coarsened (build column -> served column)'")
 
 
 def _fsync(path: Path) -> None:
