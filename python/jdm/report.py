@@ -107,8 +107,13 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             select 'all_treated', count(*) filter (where in_all_treated),
                    count(*) filter (where in_all_treated and is_off_steroids)
             from marts.steroid_discontinuation where days_to_off_steroids_or_censoring is not null""").df(),
-        "baseline_patients": con.execute(
-            "select sex, diagnosis_group, ethnicity from marts.patients where in_completers").df(),
+        "baseline_counts": con.execute("""
+            select 'Sex' as characteristic, sex as category, count(*) as patients
+            from marts.patients where in_completers group by all
+            union all
+            select 'Diagnosis group', diagnosis_group, count(*) from marts.patients where in_completers group by all
+            union all
+            select 'Ethnicity', ethnicity, count(*) from marts.patients where in_completers group by all""").df(),
         "dq": con.execute("""
             select kahn_category, source, status, count(*) as checks, sum(violated_rows)::bigint as violated_rows
             from marts.dq_results group by all order by all""").df(),
@@ -249,7 +254,7 @@ def summary_tables(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "attrition": attrition_table(data["attrition"], sizes),
         "headline_results": headline_table(data["results"], skin, data["km_counts"]),
         "skin_signs": skin_table(skin),
-        "baseline_characteristics": baseline_table(data["baseline_patients"]),
+        "baseline_characteristics": baseline_table(data["baseline_counts"]),
     }
 
 

@@ -268,23 +268,27 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
-def baseline_table(patients: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
+CHARACTERISTICS = ("Sex", "Diagnosis group", "Ethnicity")
+CATEGORY_LABELS = {"Sex": SEX_LABELS}
+
+
+def baseline_table(counts: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
     """The categorical part of Table 1 as printed (cf.
     analysis/table_1_baseline_characteristics.sql): per characteristic (sex,
     diagnosis group, ethnicity), the patients in each category and their
     percent, and the total. A missing value is the category `not recorded`,
     so each total is the cohort size (kept: printed everywhere).
 
-    patients: one row per patient of the analysis set with sex,
-    diagnosis_group, ethnicity."""
+    counts: patients per characteristic and category (missing: null)."""
     rows = []
-    for characteristic, column, labels in [("Sex", "sex", SEX_LABELS), ("Diagnosis group", "diagnosis_group", {}),
-                                           ("Ethnicity", "ethnicity", {})]:
-        values = patients[column].map(lambda v: NOT_RECORDED if v is None or pd.isna(v) else labels.get(v, v))
-        counted = values.value_counts()
+    for characteristic in CHARACTERISTICS:
+        of = counts[counts["characteristic"] == characteristic]
+        labels = CATEGORY_LABELS.get(characteristic, {})
+        named = of["category"].map(lambda v: NOT_RECORDED if v is None or pd.isna(v) else labels.get(v, v))
+        counted = of["patients"].astype(int).groupby(named).sum()
         categories = sorted(counted.index, key=lambda c: (c == NOT_RECORDED, c))
         cells = [Cell(str(i), int(counted[c])) for i, c in enumerate(categories)]
-        cells.append(Cell("total", len(patients), keep=True))
+        cells.append(Cell("total", int(counted.sum()), keep=True))
         table = _protect(characteristic, cells, [total_of("total", [str(i) for i in range(len(categories))])])
         for i, category in enumerate(categories):
             rows.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": category,

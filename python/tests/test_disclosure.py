@@ -211,6 +211,15 @@ def test_a_kept_cell_is_never_hidden_and_an_unprotectable_table_is_refused() -> 
         protect(cells, [total_of("total", ["a", "b"])])
 
 
+def test_a_reader_knows_that_a_star_is_5_or_more() -> None:
+    # <5 + * = 6: the * is 5 (it is never 1-4), so the <5 is 1.
+    cells = [Cell("a", 1), Cell("b", 5), Cell("total", 6, keep=True)]
+    relations = [total_of("total", ["a", "b"])]
+    assert exposed(cells, relations, {"a": "small", "b": "secondary", "total": "shown"}) == ["a"]
+    with pytest.raises(ValueError, match="cannot protect"):
+        protect(cells, relations)
+
+
 def test_inconsistent_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="do not satisfy"):
         protect([Cell("a", 2), Cell("b", 3), Cell("total", 6)], [total_of("total", ["a", "b"])])
@@ -221,9 +230,10 @@ def test_derived_percentages_are_blank_when_a_count_is_suppressed() -> None:
     table = protect(cells, relations)
     assert table.percent("part.1", "total") == "64"
     assert table.percent("part.0", "total") == "" and table.percent("part.2", "total") == ""
-    patients = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 3 + [None] * 4, "diagnosis_group": ["JDM"] * 47,
-                             "ethnicity": ["White, British"] * 44 + ["White, Irish"] * 3})
-    printed = baseline_table(patients).set_index(["characteristic", "category"])
+    counts = pd.DataFrame([("Sex", "F", 40), ("Sex", "M", 3), ("Sex", None, 4), ("Diagnosis group", "JDM", 47),
+                           ("Ethnicity", "White, British", 44), ("Ethnicity", "White, Irish", 3)],
+                          columns=["characteristic", "category", "patients"])
+    printed = baseline_table(counts).set_index(["characteristic", "category"])
     assert printed.loc[("Sex", "Female")].tolist()[1:] == ["40", "85"]
     assert printed.loc[("Sex", "Male")].tolist()[1:] == [SMALL, ""]
     assert printed.loc[("Sex", "not recorded")].tolist()[1:] == [SMALL, ""]
@@ -459,7 +469,8 @@ def test_the_statistics_stay_those_of_the_full_data(published) -> None:
     # The warehouse keeps the exact small counts that the published tables hide.
     rash = completers.loc[("skin_change", "rash", "last_follow_up")]
     assert rash["method"].endswith("present->absent 25, absent->present 1")
-    assert completers.loc[("calcinosis_resolved", "calcinosis", "last_follow_up"), ["successes", "n"]].tolist() == [9, 13]
+    calcinosis = completers.loc[("calcinosis_resolved", "calcinosis", "last_follow_up")]
+    assert (calcinosis["successes"], calcinosis["n"]) == (9, 13)
     assert completers.loc[("time_to_off_steroids", "steroid_dose_mg_kg_day", "median"), "method"].endswith("43 events")
     # p-values and the statistics of measurements are printed as computed.
     headline = tables["headline_results.csv"].set_index(["analysis_set", "analysis", "measure", "timepoint"])
@@ -481,22 +492,29 @@ def _skin_truth(run, analysis_set: str, measure: str) -> dict[str, int]:
         f"select count(*), count(*) filter (where value = 1) {base} and timepoint = 'baseline'")
     (last_n, last_present, pp, pa, ap, aa), = run.query(f"""
         select count(*), count(*) filter (where value = 1),
-               count(*) filter (where baseline_value = 1 and value = 1), count(*) filter (where baseline_value = 1 and value = 0),
-               count(*) filter (where baseline_value = 0 and value = 1), count(*) filter (where baseline_value = 0 and value = 0)
+               count(*) filter (where baseline_value = 1 and value = 1),
+               count(*) filter (where baseline_value = 1 and value = 0),
+               count(*) filter (where baseline_value = 0 and value = 1),
+               count(*) filter (where baseline_value = 0 and value = 0)
         {base} and timepoint = 'last_follow_up'""")
-    return {"baseline_n": baseline_n, "baseline_present": baseline_present, "baseline_absent": baseline_n - baseline_present,
+    return {"baseline_n": baseline_n, "baseline_present": baseline_present,
+            "baseline_absent": baseline_n - baseline_present,
             "last_n": last_n, "last_present": last_present, "last_absent": last_n - last_present,
             "pairs": pp + pa + ap + aa, "pp": pp, "pa": pa, "ap": ap, "aa": aa, "pairs_present_at_baseline": pp + pa,
-            "baseline_only_present": baseline_present - pp - pa, "baseline_only_absent": baseline_n - baseline_present - ap - aa,
+            "baseline_only_present": baseline_present - pp - pa,
+            "baseline_only_absent": baseline_n - baseline_present - ap - aa,
             "last_only_present": last_present - pp - ap, "last_only_absent": last_n - last_present - pa - aa}
 
 
+SETS = ("completers", "all_treated")
 SKIN_TEST_RELATIONS = [
-    total_of("baseline_n", ["baseline_present", "baseline_absent"]), total_of("last_n", ["last_present", "last_absent"]),
+    total_of("baseline_n", ["baseline_present", "baseline_absent"]),
+    total_of("last_n", ["last_present", "last_absent"]),
     total_of("pairs", ["pp", "pa", "ap", "aa"]), total_of("pairs_present_at_baseline", ["pp", "pa"]),
     total_of("baseline_present", ["pp", "pa", "baseline_only_present"]),
     total_of("baseline_absent", ["ap", "aa", "baseline_only_absent"]),
-    total_of("last_present", ["pp", "ap", "last_only_present"]), total_of("last_absent", ["pa", "aa", "last_only_absent"]),
+    total_of("last_present", ["pp", "ap", "last_only_present"]),
+    total_of("last_absent", ["pa", "aa", "last_only_absent"]),
 ]
 
 
@@ -510,10 +528,10 @@ def test_the_skin_counts_as_printed_give_no_small_count_back(published) -> None:
     run, _, tables, _, _ = published
     headline, bars = tables["headline_results.csv"], tables["skin_signs.csv"]
     for measure in ("rash", "nailfold_abnormal", "gottrons", "calcinosis"):
-        truth = {f"{s}.{name}": v for s in ("completers", "all_treated") for name, v in _skin_truth(run, s, measure).items()}
+        truth = {f"{s}.{name}": v for s in SETS for name, v in _skin_truth(run, s, measure).items()}
         names = list(_skin_truth(run, "completers", measure))
         truth |= {f"difference.{n}": truth[f"all_treated.{n}"] - truth[f"completers.{n}"] for n in names}
-        relations = [{f"{s}.{n}": k for n, k in r.items()} for s in ("completers", "all_treated") for r in SKIN_TEST_RELATIONS]
+        relations = [{f"{s}.{n}": k for n, k in r.items()} for s in SETS for r in SKIN_TEST_RELATIONS]
         relations += [total_of(f"all_treated.{n}", [f"completers.{n}", f"difference.{n}"]) for n in names]
         texts: dict[str, list[str]] = {}
 
@@ -556,7 +574,8 @@ def test_the_kaplan_meier_counts_as_printed_give_no_small_count_back(published) 
     run, files, tables, _, _ = published
     headline = tables["headline_results.csv"]
     km = headline[(headline["test"] == "kaplan_meier")]
-    truth = {s: run.query(f"""select count(*), count(*) filter (where is_off_steroids) from marts.steroid_discontinuation
+    truth = {s: run.query(f"""select count(*), count(*) filter (where is_off_steroids)
+                              from marts.steroid_discontinuation
                               where in_{s} and days_to_off_steroids_or_censoring is not null""")[0]
              for s in ("completers", "all_treated")}
     cells, relations, status = [], [], {}
