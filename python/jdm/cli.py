@@ -49,8 +49,10 @@ def _stats(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from jdm.report import write_report
 
-    path = write_report(Path(args.db), Path(args.out))
-    print(f"Study report: {path}")
+    published = write_report(Path(args.db), Path(args.out))
+    print(f"Study report: {published.report}")
+    for path in published.summary_tables:
+        print(f"Summary table: {path}")
     return 0
 
 

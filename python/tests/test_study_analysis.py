@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from dbt_support import DbtRun
@@ -78,17 +79,20 @@ def test_report_renders_self_contained(results, tmp_path) -> None:
 
     run, frame = results
     run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")
-    path = write_report(run.db_path, tmp_path / "report")
-    text = path.read_text(encoding="utf-8")
+    published = write_report(run.db_path, tmp_path / "report")
+    text = published.report.read_text(encoding="utf-8")
     for title in ["Patient flow (STROBE)", "Headline results", "over time",
                   "Skin signs", "Time to off oral corticosteroids", "Data quality"]:
         assert title in text
     assert text.count("<svg") == 4  # flow, trajectories, skin bars, Kaplan-Meier
     # Opens offline: nothing loaded from elsewhere (XML namespace names are not fetched).
     assert not re.search(r"""(src|href)\s*=\s*["'](https?:|//)""", text) and "<link" not in text
-    attrition = run.query("select patients_remaining from marts.attrition order by step_number")
-    for (remaining,) in attrition:
-        assert f"n = {remaining}" in text
+    # Every step's count, as printed after small-cell suppression (a number, <5 or *).
+    printed = pd.read_csv(tmp_path / "report" / "summary_tables" / "attrition.csv", dtype=str)
+    attrition = run.query("select step, patients_remaining from marts.attrition order by step_number")
+    assert [step for step, _ in attrition] == list(printed["step"])
+    for (_, remaining), shown in zip(attrition, printed["patients_remaining"]):
+        assert shown in (str(remaining), "*") and f"n = {shown}" in text
     rash = frame[(frame["analysis_set"] == "completers") & (frame["analysis"] == "skin_free_at_last_follow_up")
                  & (frame["measure"] == "rash")].iloc[0]
     assert f"{int(rash['successes'])}/{int(rash['n'])}" in text

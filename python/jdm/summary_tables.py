@@ -1,0 +1,298 @@
+"""The study's summary tables as published outside the warehouse (the report
+and OUT/summary_tables/*.csv), small-cell suppressed with jdm.disclosure.
+
+Pure functions: counts in, tables of printed text out. Each table is
+modelled with every count it prints, the counts those imply, and the
+relations between them, so that a suppressed count cannot be worked out
+from the others:
+
+- attrition: each step's remaining count is the next step's plus that
+  step's exclusions; the sizes of the analysis sets are kept (every
+  analysis of a set prints its n, so hiding them here would protect
+  nothing);
+- headline results, both analysis sets in one table per analysis (the
+  completers are a subset of all treated, so their difference is a count
+  too): a proportion's n - successes, a Wilcoxon row's n - improved, the
+  Kaplan-Meier n - events;
+- skin signs, one table per sign: the bars (present at baseline and at last
+  follow-up), the share free at last follow-up, McNemar's discordant pairs
+  and the calcinosis resolved among those with it at baseline all count the
+  same patients, so they form one table (the 2 x 2 table of baseline by last
+  follow-up and the patients seen at only one of the two);
+- baseline characteristics: per characteristic, the total is the sum of
+  its categories (a missing value is a category), the total kept (the
+  cohort size).
+
+The statistics themselves (p-values, medians, confidence intervals of
+measurements) come from marts.study_results, computed on the full data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from jdm.disclosure import Cell, Suppressed, protect, total_of
+
+SUBSET, SUPERSET = "completers", "all_treated"  # every completer is in all_treated
+SKIN_MEASURES = ("rash", "nailfold_abnormal", "gottrons", "calcinosis")
+SKIN_TIMEPOINTS = ("baseline", "last_follow_up")
+
+# The skin table of one sign in one analysis set (see the module docstring).
+# pp, pa, ap, aa: present/absent at baseline -> at last follow-up, among the
+# patients with both ("pairs"); unpaired_*: patients seen at only one of them.
+SKIN_CELLS = ("baseline_n", "baseline_present", "baseline_absent", "last_n", "last_present", "last_absent",
+              "pairs", "pp", "pa", "ap", "aa", "pairs_present_at_baseline", "unpaired_baseline_present",
+              "unpaired_baseline_absent", "unpaired_last_present", "unpaired_last_absent")
+SKIN_RELATIONS = (
+    total_of("baseline_n", ["baseline_present", "baseline_absent"]),
+    total_of("last_n", ["last_present", "last_absent"]),
+    total_of("pairs", ["pp", "pa", "ap", "aa"]),
+    total_of("pairs_present_at_baseline", ["pp", "pa"]),
+    total_of("baseline_present", ["pp", "pa", "unpaired_baseline_present"]),
+    total_of("baseline_absent", ["ap", "aa", "unpaired_baseline_absent"]),
+    total_of("last_present", ["pp", "ap", "unpaired_last_present"]),
+    total_of("last_absent", ["pa", "aa", "unpaired_last_absent"]),
+)
+# What each set prints: the bars (completers, in the report), the share free
+# of the sign at last follow-up (last_absent of last_n), McNemar's discordant
+# pairs (pa, ap of pairs), calcinosis resolved (pa of pairs_present_at_baseline).
+SKIN_BARS = {"baseline_n", "baseline_present", "last_n", "last_present"}
+SKIN_RESULTS = {"calcinosis": {"pa", "pairs_present_at_baseline"}}
+SKIN_RESULTS_DEFAULT = {"last_absent", "last_n", "pairs", "pa", "ap"}
+
+SEX_LABELS = {"F": "Female", "M": "Male", "U": "Unknown"}
+NOT_RECORDED = "not recorded"
+
+
+def _protect(table: str, cells: list[Cell], constraints: list[dict[str, int]]) -> Suppressed:
+    try:
+        return protect(cells, constraints)
+    except ValueError as error:  # refuse to publish rather than print a recoverable small count
+        raise ValueError(f"{table}: {error}") from error
+
+
+def _two_sets(table: str, per_set: Mapping[str, list[Cell]], relations: list[dict[str, int]]) -> Suppressed:
+    """One table holding both analysis sets: each set's cells and relations
+    (names prefixed `<set>.`), and for every cell the hidden count of
+    all_treated patients who are not completers (all_treated - completers):
+    a difference of 1 to 4 between the two sets is a small count too."""
+    cells: list[Cell] = []
+    constraints: list[dict[str, int]] = []
+    for analysis_set, set_cells in sorted(per_set.items(), key=lambda item: item[0] != SUBSET):
+        cells += [Cell(f"{analysis_set}.{c.name}", c.value, c.shown, c.keep) for c in set_cells]
+        constraints += [{f"{analysis_set}.{name}": k for name, k in relation.items()} for relation in relations]
+    if SUBSET in per_set and SUPERSET in per_set:
+        subset = {c.name: c.value for c in per_set[SUBSET]}
+        for cell in per_set[SUPERSET]:
+            difference = cell.value - subset[cell.name]
+            if difference < 0:
+                raise ValueError(f"{cell.name}: {SUPERSET} ({cell.value}) below {SUBSET} ({subset[cell.name]})")
+            cells.append(Cell(f"difference.{cell.name}", difference, shown=False))
+            constraints.append(total_of(f"{SUPERSET}.{cell.name}",
+                                        [f"{SUBSET}.{cell.name}", f"difference.{cell.name}"]))
+    return _protect(table, cells, constraints)
+
+
+def attrition_table(attrition: pd.DataFrame, analysis_set_sizes: Mapping[str, int]) -> pd.DataFrame:
+    """The STROBE flow as printed: patients_remaining and patients_excluded
+    as text. A step's remaining count equal to an analysis set's size is
+    kept (the analyses print it anyway)."""
+    steps = attrition.sort_values("step_number").reset_index(drop=True)
+    kept = set(analysis_set_sizes.values())
+    cells, relations = [], []
+    for i, step in steps.iterrows():
+        cells.append(Cell(f"remaining.{i}", int(step.patients_remaining), keep=int(step.patients_remaining) in kept))
+        cells.append(Cell(f"excluded.{i}", int(step.patients_excluded)))
+        if i:
+            relations.append(total_of(f"remaining.{i - 1}", [f"remaining.{i}", f"excluded.{i}"]))
+    table = _protect("attrition", cells, relations)
+    printed = steps.copy()
+    printed["patients_remaining"] = [table.text(f"remaining.{i}") for i in range(len(steps))]
+    printed["patients_excluded"] = [table.text(f"excluded.{i}") for i in range(len(steps))]
+    return printed
+
+
+def skin_tables(skin_counts: pd.DataFrame) -> dict[str, Suppressed]:
+    """One suppressed table per skin sign, both analysis sets.
+
+    skin_counts: one row per analysis_set x measure with baseline_n,
+    baseline_present, last_n, last_present, pp, pa, ap, aa (pairs: patients
+    with a value at both timepoints; present = value 1)."""
+    tables = {}
+    for measure in SKIN_MEASURES:
+        per_set = {}
+        for row in skin_counts[skin_counts["measure"] == measure].itertuples():
+            counts = {name: int(getattr(row, name)) for name in
+                      ("baseline_n", "baseline_present", "last_n", "last_present", "pp", "pa", "ap", "aa")}
+            counts["baseline_absent"] = counts["baseline_n"] - counts["baseline_present"]
+            counts["last_absent"] = counts["last_n"] - counts["last_present"]
+            counts["pairs"] = counts["pp"] + counts["pa"] + counts["ap"] + counts["aa"]
+            counts["pairs_present_at_baseline"] = counts["pp"] + counts["pa"]
+            counts["unpaired_baseline_present"] = counts["baseline_present"] - counts["pp"] - counts["pa"]
+            counts["unpaired_baseline_absent"] = counts["baseline_absent"] - counts["ap"] - counts["aa"]
+            counts["unpaired_last_present"] = counts["last_present"] - counts["pp"] - counts["ap"]
+            counts["unpaired_last_absent"] = counts["last_absent"] - counts["pa"] - counts["aa"]
+            shown = SKIN_RESULTS.get(measure, SKIN_RESULTS_DEFAULT)
+            if row.analysis_set == SUBSET:
+                shown = shown | SKIN_BARS
+            per_set[row.analysis_set] = [Cell(name, counts[name], shown=name in shown) for name in SKIN_CELLS]
+        tables[measure] = _two_sets(f"skin signs ({measure})", per_set, list(SKIN_RELATIONS))
+    return tables
+
+
+def skin_table(tables: Mapping[str, Suppressed]) -> pd.DataFrame:
+    """The skin-sign bars (completers) as printed: present of n and the
+    percent, blank when either count is suppressed."""
+    rows = []
+    for measure in SKIN_MEASURES:
+        table = tables[measure]
+        for timepoint in SKIN_TIMEPOINTS:
+            prefix = f"{SUBSET}.{'baseline' if timepoint == 'baseline' else 'last'}"
+            rows.append({"analysis_set": SUBSET, "measure": measure, "timepoint": timepoint,
+                         "present": table.text(f"{prefix}_present"), "n": table.text(f"{prefix}_n"),
+                         "percent_present": table.percent(f"{prefix}_present", f"{prefix}_n")})
+    return pd.DataFrame(rows)
+
+
+def _count_tables(results: pd.DataFrame, km_counts: pd.DataFrame) -> dict[tuple, Suppressed]:
+    """Suppressed tables of the non-skin analyses, keyed (analysis, measure,
+    timepoint); the Kaplan-Meier rows share one, keyed (analysis, measure)."""
+    tables = {}
+    for (analysis, measure, timepoint, test), rows in results.groupby(["analysis", "measure", "timepoint", "test"]):
+        per_set = {}
+        for row in rows.itertuples():
+            if test == "wilcoxon":
+                per_set[row.analysis_set] = [Cell("n", int(row.n)), Cell("improved", int(row.n_improved)),
+                                             Cell("not_improved", int(row.n) - int(row.n_improved), shown=False)]
+            elif test == "pct_change":
+                per_set[row.analysis_set] = [Cell("n", int(row.n))]
+        relations = [total_of("n", ["improved", "not_improved"])] if test == "wilcoxon" else []
+        if per_set:
+            tables[(analysis, measure, timepoint)] = _two_sets(f"{analysis} {measure} {timepoint}", per_set, relations)
+    km = results[results["test"] == "kaplan_meier"]
+    for (analysis, measure), rows in km.groupby(["analysis", "measure"]):
+        per_set = {}
+        for analysis_set in rows["analysis_set"].unique():
+            counted = km_counts[km_counts["analysis_set"] == analysis_set].iloc[0]
+            n, events = int(counted["n"]), int(counted["events"])
+            if set(rows.loc[rows["analysis_set"] == analysis_set, "n"]) != {n}:
+                raise ValueError(f"Kaplan-Meier n of {analysis_set} disagrees with marts.study_results: "
+                                 "rerun `jdm stats`")
+            per_set[analysis_set] = [Cell("n", n), Cell("events", events), Cell("censored", n - events, shown=False)]
+        tables[(analysis, measure)] = _two_sets(f"{analysis} {measure}", per_set,
+                                                [total_of("n", ["events", "censored"])])
+    return tables
+
+
+def _blank(value: float, hide: bool) -> float:
+    return math.nan if hide or value is None or pd.isna(value) else float(value)
+
+
+def _check_skin_row(row, counts: Mapping[str, int], cells: dict[str, str]) -> None:
+    expected = {name: counts[cell] for name, cell in cells.items()}
+    actual = {name: int(getattr(row, name)) for name in expected}
+    if actual != expected:
+        raise ValueError(f"{row.analysis_set} {row.analysis} {row.measure}: marts.study_results has {actual}, "
+                         f"the marts give {expected}: rerun `jdm stats`")
+
+
+def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_counts: pd.DataFrame) -> pd.DataFrame:
+    """marts.study_results as printed, one row per result: counts as text
+    (`<5`, `*`), estimates and CIs of proportions blank when a count they
+    come from is suppressed, `result` the sentence the report shows. p-values
+    and the statistics of measurements are as computed."""
+    counts = _count_tables(results, km_counts)
+    printed = []
+    for row in results.itertuples():
+        text = {"n": str(row.n), "successes": "", "n_improved": "", "present_to_absent": "",
+                "absent_to_present": "", "events": ""}
+        estimate, ci_low, ci_high, statistic = row.estimate, row.ci_low, row.ci_high, row.statistic
+        method = row.method
+        if row.test in ("proportion", "mcnemar"):
+            table, s = skin[row.measure], f"{row.analysis_set}."
+            values = {name.removeprefix(s): v for name, v in table.values.items() if name.startswith(s)}
+            if row.test == "mcnemar":
+                _check_skin_row(row, values, {"n": "pairs", "statistic": "pa"})
+                text.update(n=table.text(s + "pairs"), present_to_absent=table.text(s + "pa"),
+                            absent_to_present=table.text(s + "ap"))
+                statistic = _blank(statistic, table.hides(s + "pa"))
+                method = "; ".join([*method.split("; ")[:-1], f"present->absent {text['present_to_absent']}, "
+                                                              f"absent->present {text['absent_to_present']}"])
+                result = method.split("; ")[-1]
+            else:
+                k, n = ("pa", "pairs_present_at_baseline") if row.measure == "calcinosis" else ("last_absent", "last_n")
+                _check_skin_row(row, values, {"n": n, "successes": k})
+                text.update(n=table.text(s + n), successes=table.text(s + k))
+                hide = table.hides(s + k, s + n)
+                estimate, ci_low, ci_high = (_blank(v, hide) for v in (estimate, ci_low, ci_high))
+                percent = table.percent(s + k, s + n)
+                result = (f"{text['successes']}/{text['n']}" + (f" ({percent} %)" if percent else "")
+                          if values[n] else "no patients")
+        elif row.test == "kaplan_meier":
+            table = counts[(row.analysis, row.measure)]
+            s = f"{row.analysis_set}."
+            text.update(n=table.text(s + "n"), events=table.text(s + "events"))
+            method = re.sub(r"(^|; )\d+ events($|; )", rf"\g<1>{text['events']} events\g<2>", method)
+            if row.timepoint == "median":
+                result = f"median {estimate:.0f} days" if pd.notna(estimate) else "median not reached"
+            else:
+                estimate, ci_low, ci_high = (_blank(v, table.hides(s + "n")) for v in (estimate, ci_low, ci_high))
+                result = f"{100 * estimate:.0f} % off steroids" if pd.notna(estimate) else ""
+        elif row.test in ("wilcoxon", "pct_change"):
+            table = counts[(row.analysis, row.measure, row.timepoint)]
+            s = f"{row.analysis_set}."
+            text["n"] = table.text(s + "n")
+            if row.test == "wilcoxon":
+                text["n_improved"] = table.text(s + "improved")
+                result = (f"median {_number(row.baseline_median, 1)} → {_number(row.timepoint_median, 1)}; "
+                          f"improved {text['n_improved']}/{text['n']}")
+            else:
+                result = f"median {_number(estimate, 1)} %"
+        else:  # a count with no rule here must not be published unsuppressed
+            raise ValueError(f"no suppression rule for the counts of a {row.test!r} result")
+        printed.append({
+            "analysis_set": row.analysis_set, "analysis": row.analysis, "measure": row.measure,
+            "timepoint": row.timepoint, "test": row.test, **text, "result": result,
+            "estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "statistic": statistic,
+            "p_value": row.p_value, "p_holm": row.p_holm, "method": method,
+            "baseline_median": row.baseline_median, "timepoint_median": row.timepoint_median,
+        })
+    return pd.DataFrame(printed)
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+CHARACTERISTICS = ("Sex", "Diagnosis group", "Ethnicity")
+CATEGORY_LABELS = {"Sex": SEX_LABELS}
+
+
+def baseline_table(counts: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
+    """The categorical part of Table 1 as printed (cf.
+    analysis/table_1_baseline_characteristics.sql): per characteristic (sex,
+    diagnosis group, ethnicity), the patients in each category and their
+    percent, and the total. A missing value is the category `not recorded`,
+    so each total is the cohort size (kept: printed everywhere).
+
+    counts: patients per characteristic and category (missing: null)."""
+    rows = []
+    for characteristic in CHARACTERISTICS:
+        of = counts[counts["characteristic"] == characteristic]
+        labels = CATEGORY_LABELS.get(characteristic, {})
+        named = of["category"].map(lambda v: NOT_RECORDED if v is None or pd.isna(v) else labels.get(v, v))
+        counted = of["patients"].astype(int).groupby(named).sum()
+        categories = sorted(counted.index, key=lambda c: (c == NOT_RECORDED, c))
+        cells = [Cell(str(i), int(counted[c])) for i, c in enumerate(categories)]
+        cells.append(Cell("total", int(counted.sum()), keep=True))
+        table = _protect(characteristic, cells, [total_of("total", [str(i) for i in range(len(categories))])])
+        for i, category in enumerate(categories):
+            rows.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": category,
+                         "patients": table.text(str(i)), "percent": table.percent(str(i), "total")})
+        rows.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": "Total",
+                     "patients": table.text("total"), "percent": ""})
+    return pd.DataFrame(rows)
