@@ -51,6 +51,10 @@ HIDDEN = "hidden"  # never printed (implied by the others)
 _EPS = 1e-6
 
 
+class CannotProtect(ValueError):
+    """A small count stays recoverable whatever may still be hidden."""
+
+
 def is_small(count: int) -> bool:
     """A count that must not be printed: 1 to SMALL_CELL_MAX."""
     return 1 <= count <= SMALL_CELL_MAX
@@ -250,7 +254,7 @@ def protect(cells: Sequence[Cell], constraints: Sequence[Mapping[str, int]] = ()
         target = still_exposed[0]
         options = candidates(target)
         if not options:
-            raise ValueError(f"cannot protect {target!r}: every count linked to it is kept or already hidden")
+            raise CannotProtect(f"cannot protect {target!r}: every count linked to it is kept or already hidden")
         choice = options[0]
         for option in options:
             trial = {**status, option: SECONDARY_STATUS}

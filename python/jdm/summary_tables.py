@@ -32,10 +32,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
-from jdm.disclosure import Cell, Suppressed, protect, total_of
+from jdm.disclosure import CannotProtect, Cell, Suppressed, protect, total_of
 
 SUBSET, SUPERSET = "completers", "all_treated"  # every completer is in all_treated
 SKIN_MEASURES = ("rash", "nailfold_abnormal", "gottrons", "calcinosis")
@@ -71,7 +72,16 @@ NOT_RECORDED = "not recorded"
 def _protect(table: str, cells: list[Cell], constraints: list[dict[str, int]]) -> Suppressed:
     try:
         return protect(cells, constraints)
-    except ValueError as error:  # refuse to publish rather than print a recoverable small count
+    except CannotProtect as error:
+        if not any(cell.keep for cell in cells):  # refuse to publish rather than print a recoverable small count
+            raise ValueError(f"{table}: {error}") from error
+    # The counts kept because other tables print them (the analysis set
+    # sizes) cannot all stay here without giving a small count away, e.g.
+    # when the two sets differ by 1 to 4 patients. Hide them here too: the
+    # tables that print them audit the same difference on their own.
+    try:
+        return protect([replace(cell, keep=False) for cell in cells], constraints)
+    except CannotProtect as error:
         raise ValueError(f"{table}: {error}") from error
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jdm.disclosure import (SECONDARY, SMALL, Cell, Suppressed, count_text, exposed, protect, ranges,
+from jdm.disclosure import (PRIMARY, SECONDARY, SECONDARY_STATUS, SHOWN, SMALL, Cell, Suppressed, count_text, exposed, protect, ranges,
                             total_of)
 from jdm.summary_tables import attrition_table, baseline_table
 
@@ -191,6 +191,23 @@ def test_attrition_table_prints_the_flow_suppressed() -> None:
     printed = attrition_table(flow, {"completers": 47, "all_treated": 52})
     assert list(printed["patients_remaining"]) == ["410", "*", "52", "*", "47"]
     assert list(printed["patients_excluded"]) == ["0", "*", "<5", "<5", "<5"]
+
+
+def test_analysis_sets_differing_by_a_small_count_are_hidden_in_the_flow_too() -> None:
+    # 52 all treated, 49 completers: keeping both would print the 3 excluded.
+    flow = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": list("abcd"), "step_description": list("ABCD"),
+                         "patients_remaining": [410, 60, 52, 49], "patients_excluded": [0, 350, 8, 3],
+                         "exclusion_reason": [None, "x", "y", "z"]})
+    printed = attrition_table(flow, {"completers": 49, "all_treated": 52})
+    assert printed["patients_excluded"].iloc[3] == SMALL
+    cells, relations = chain([410, 60, 52, 49])
+    shown = {f"remaining.{i}": v for i, v in enumerate(printed["patients_remaining"])}
+    shown |= {f"excluded.{i}": v for i, v in enumerate(printed["patients_excluded"]) if i}
+    assert SECONDARY in (shown["remaining.2"], shown["remaining.3"])
+    values = {cell.name: cell.value for cell in cells}
+    status = {name: (SECONDARY_STATUS if text == SECONDARY else PRIMARY if text == SMALL else SHOWN)
+              for name, text in shown.items()}
+    assert_no_small_count_recoverable(cells, relations, Suppressed(values=values, status=status))
 
 
 def test_the_complement_of_k_of_n_is_protected() -> None:
