@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -365,10 +366,9 @@ REFUSALS = {
         lambda build, target: change_build(build, "alter table marts.patients add column guardian_name varchar"),
         "guardian_name looks identifying"),
     "a registry patient id in a text column": (
-        lambda build, target: change_build(build, "update marts.study_parameters set value = "
-                                                  "(select min(patient_id) from marts.patients) where parameter = "
-                                                  "(select min(parameter) from marts.study_parameters)"),
-        "holds a registry patient id"),
+        lambda build, target: change_build(build, "update marts.patients set ethnicity = patient_id"
+                                                  " where patient_id = (select max(patient_id) from marts.patients)"),
+        "patients.ethnicity holds a registry patient id"),
 }
 
 
@@ -402,3 +402,28 @@ def test_a_publication_failing_midway_changes_nothing(build_copy, monkeypatch) -
         publish(build_db, served, target, KEY)
     assert served_fingerprint(served) == before
     assert [p.name for p in served.parent.iterdir() if ".tmp" in p.name] == []
+
+
+def test_a_registry_with_numeric_ids_publishes(tmp_path: Path) -> None:
+    """An extract written by someone else: patient ids are plain numbers
+    ("42"), as the spec allows (text), and record ids are built on them
+    ("42-V003"). Numbers like 1 or 48 are also code spellings and protocol
+    parameters: they must not be mistaken for leaked ids, and the ids
+    themselves must still be pseudonymised."""
+    extract = tmp_path / "extract"
+    generate_extract(out_dir=extract, patients=90, seed=3, defect_rate=0.0, progress=False)
+    for path in extract.glob("*.csv"):
+        path.write_text(re.sub(r"JDM0*(\d+)", r"\1", path.read_text(encoding="utf-8")), encoding="utf-8")
+    ids = registry_patient_ids(extract)
+    assert "1" in ids and all(i.isdigit() for i in ids)
+    pipeline = Pipeline(tmp_path)
+    pipeline.make_run(extract, KEY_1)
+    key_1 = PseudonymKey(KEY_1.encode(), is_demo=False)
+    with open(extract / "patients.csv", newline="") as f:
+        expected = {pseudonym(key_1, "patient", row["patient_id"]) for row in csv.DictReader(f)}
+    assert patient_pseudonyms(pipeline.served_db) == expected
+    with connect_reader(pipeline.served_db) as con:
+        records = {r for (r,) in con.execute("select source_record_pseudonym from marts.outcome_timepoints"
+                                                   " where source_record_pseudonym is not null").fetchall()}
+        assert records and all(r.startswith("rc_") for r in records)
+        assert con.execute("select count(*) from marts.study_parameters where value in ('1', '48', '365')").fetchone()[0]
