@@ -268,6 +268,10 @@ def test_make_run_publishes_and_says_which_key(scenario: Scenario, tmp_path: Pat
     with connect_reader(served) as con:
         is_demo, described = con.execute("select is_demo_key, pseudonym_key from serving.publication").fetchone()
     assert is_demo and "DEMO KEY" in described
+    # `jdm sql` reads the served file ($JDM_SERVE_DB) unless told otherwise.
+    shown = subprocess.run([str(JDM), "sql", "select pseudonym_key from serving.publication"], cwd=REPO_ROOT,
+                           env=env, capture_output=True, text=True)
+    assert shown.returncode == 0 and "DEMO KEY" in shown.stdout, shown.stderr
 
 
 def test_served_file_opens_in_duckdb_1x(scenario: Scenario, tmp_path: Path) -> None:
