@@ -24,7 +24,7 @@ run: install extract build dq stats report publish docs
 	@echo "Served file for analysts and BI tools: $(JDM_SERVE_DB) (pseudonymised marts, reference; README: Connect a BI tool)"
 	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
 	@echo "Study results: marts.study_results"
-	@echo "Study report: $(JDM_OUTPUT_DIR)/study_report.html"
+	@echo "Study report (small-cell suppressed): $(JDM_OUTPUT_DIR)/study_report.html; tables: $(JDM_OUTPUT_DIR)/summary_tables/"
 	@echo "dbt docs (offline, one file): $(JDM_OUTPUT_DIR)/dbt_docs.html"
 
 install: $(VENV)/.installed
