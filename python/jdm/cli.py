@@ -96,6 +96,15 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_build_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=str(config.warehouse_db()), help="build file (default: $JDM_DB)")
+
+
+def _add_target_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target-path", default=str(config.dbt_target_dir()),
+                        help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jdm",
@@ -150,9 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
             "error-level check fails. Run it after dbt build, with no other process writing."
         ),
     )
-    dq.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
-    dq.add_argument("--target-path", default=str(config.dbt_target_dir()),
-                    help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
+    _add_build_db(dq)
+    _add_target_path(dq)
     dq.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
     dq.set_defaults(func=_dq)
 
@@ -166,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
             "replace marts.study_results (one row per analysis x measure x timepoint x set)."
         ),
     )
-    st.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    _add_build_db(st)
     st.set_defaults(func=_stats)
 
     rep = sub.add_parser(
@@ -178,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
             "steroids, data-quality summary. One file, figures inline."
         ),
     )
-    rep.add_argument("--db", default=str(config.warehouse_db()), help="warehouse file (default: $JDM_DB)")
+    _add_build_db(rep)
     rep.add_argument("--out", default=str(config.output_dir()), help="output folder (default: $JDM_OUTPUT_DIR or output)")
     rep.set_defaults(func=_report)
 
@@ -209,11 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
             "a failed publication changes nothing."
         ),
     )
-    pub.add_argument("--db", default=str(config.warehouse_db()), help="build file (default: $JDM_DB)")
+    _add_build_db(pub)
     pub.add_argument("--serve-db", default=str(config.serve_db()),
                      help=f"served file (default: $JDM_SERVE_DB or {config.DEFAULT_SERVE_DB})")
-    pub.add_argument("--target-path", default=str(config.dbt_target_dir()),
-                     help="dbt target folder of the build (default: $DBT_TARGET_PATH or target)")
+    _add_target_path(pub)
     pub.add_argument("--allow-demo-key", action="store_true",
                      help="if JDM_PSEUDONYM_KEY is unset, use the public demo key (synthetic data only)")
     pub.set_defaults(func=_publish)
