@@ -94,20 +94,24 @@ class McNemarResult:
     n: int  # pairs analysed
     yes_to_no: int  # discordant pairs: yes before, no after
     no_to_yes: int
-    p_value: float
+    p_value: float | None
     method: str
 
 
 def exact_mcnemar(before: Sequence[bool], after: Sequence[bool]) -> McNemarResult:
     """Exact (binomial) McNemar test on paired yes/no outcomes: under the
     null the discordant pairs split 1:1; two-sided binomial p-value
-    (R's `exact2x2::mcnemar.exact`). No discordant pair: p = 1."""
+    (R's `binom.test(b, b + c)`, as `exact2x2::mcnemar.exact`). No
+    discordant pair: nothing to test, so no p-value (as a Wilcoxon with
+    every difference zero), and the test stays out of the Holm family."""
     if len(before) != len(after):
         raise ValueError("before and after must pair up")
     yes_to_no = sum(1 for b, a in zip(before, after) if b and not a)
     no_to_yes = sum(1 for b, a in zip(before, after) if a and not b)
     discordant = yes_to_no + no_to_yes
-    p = 1.0 if discordant == 0 else float(stats.binomtest(yes_to_no, discordant, 0.5).pvalue)
+    if discordant == 0:
+        return McNemarResult(len(before), 0, 0, None, "no test: no discordant pairs")
+    p = float(stats.binomtest(yes_to_no, discordant, 0.5).pvalue)
     return McNemarResult(len(before), yes_to_no, no_to_yes, min(p, 1.0),
                          "exact binomial test on the discordant pairs, two-sided")
 
@@ -169,7 +173,7 @@ def median_with_bootstrap_ci(values: Sequence[float], seed: int, resamples: int 
 class KaplanMeier:
     n: int
     events: int
-    median_time: float | None  # first time the survival estimate reaches 0.5 or below
+    median_time: float | None  # as R's print(survfit(...)) reports it: see km_median
     proportion_with_event: dict[float, tuple[float, float | None, float | None]]  # t: (estimate, ci_low, ci_high)
     method: str
     curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())  # event times and survival after each
@@ -179,9 +183,11 @@ def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[fl
                  confidence: float = 0.95) -> KaplanMeier:
     """Kaplan-Meier estimate of the time to an event with right censoring
     (event False: censored at that time). Reports the median time to the
-    event and the proportion with the event by each time in `at`
-    (1 - survival), with pointwise log-log confidence intervals (missing
-    where the estimate is 0 or 1). All censored: no event, proportion 0, no
+    event (km_median) and the proportion with the event by each time in
+    `at` (1 - survival), with pointwise log-log confidence intervals from
+    Greenwood's variance, as R's `survfit(..., conf.type = "log-log")`: where
+    survival is 1 the interval is 1 to 1 (proportion 0 to 0), where it is 0
+    the interval is missing. All censored: no event, proportion 0, no
     median."""
     t = np.asarray(times, dtype=float)
     e = np.asarray(events, dtype=bool)
@@ -203,15 +209,43 @@ def kaplan_meier(times: Sequence[float], events: Sequence[bool], at: Sequence[fl
         bounds = [(1 - h, 1 - lo) for lo, h in zip(low, high)]
     else:
         bounds = [(None, None)] * len(grid)
-    proportions = {
-        float(g): (float(1 - s), None if b[0] is None or np.isnan(b[0]) else float(b[0]),
-                   None if b[1] is None or np.isnan(b[1]) else float(b[1]))
-        for g, s, b in zip(grid, estimate, bounds)
-    }
-    below_half = sf.quantiles[sf.probabilities <= 0.5]
-    median = float(below_half[0]) if len(below_half) else None
+    proportions = {}
+    for g, s, b in zip(grid, estimate, bounds):
+        if s == 1:  # R: at survival 1 the log-log limits are 1 (scipy: NaN once a censoring came first)
+            b = (0.0, 0.0)
+        elif s == 0:  # R: missing
+            b = (None, None)
+        proportions[float(g)] = (float(1 - s), None if b[0] is None or np.isnan(b[0]) else float(b[0]),
+                                 None if b[1] is None or np.isnan(b[1]) else float(b[1]))
+    median = km_median(sf.quantiles, sf.probabilities)
     curve = (tuple(float(q) for q in sf.quantiles), tuple(float(p) for p in sf.probabilities))
     return KaplanMeier(len(t), int(e.sum()), median, proportions, method, curve)
+
+
+# R's tolerance for "exactly 0.5" (survival:::survmean, as all.equal()).
+KM_MEDIAN_TOLERANCE = float(np.finfo(float).eps) ** 0.5
+
+
+def km_median(times: Sequence[float], survival: Sequence[float]) -> float | None:
+    """The median of a Kaplan-Meier curve as R's `print(survfit(...))`
+    reports it (survival:::survmean): the first time the curve is at or
+    below 0.5; but where it is exactly 0.5 (within R's tolerance), the
+    midpoint of that time and the next time the curve drops below 0.5.
+    Never at or below 0.5: no median. (If the curve stays at exactly 0.5 to
+    its end, R gives the time it got there.)
+
+    times: every time of the curve in order; survival: the estimate just
+    after each."""
+    t = np.asarray(times, dtype=float)
+    s = np.asarray(survival, dtype=float)
+    reached = np.flatnonzero(s < 0.5 + KM_MEDIAN_TOLERANCE)
+    if len(reached) == 0:
+        return None
+    first = reached[0]
+    lower = np.flatnonzero(s < s[first])
+    if abs(s[first] - 0.5) < KM_MEDIAN_TOLERANCE and len(lower):
+        return float((t[first] + t[lower[0]]) / 2)
+    return float(t[first])
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:

@@ -1,6 +1,6 @@
 """The statistics functions against answers worked out independently: R's
-documented examples, R's algorithm written out by hand, and textbook
-formulas."""
+documented examples, R's algorithm written out by hand (r_reference.py, no
+scipy), hand-worked values and textbook formulas."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from decimal import Decimal
 
 import pytest
 
+import numpy as np
+
 from jdm.stats import (
     exact_mcnemar,
     holm,
     kaplan_meier,
+    km_median,
     median_with_bootstrap_ci,
     paired_wilcoxon,
     wilson_proportion,
 )
+from r_reference import greenwood_log_log, psignrank, r_paired_wilcoxon
 
 Z95 = 1.959963984540054
 
@@ -79,6 +83,49 @@ def test_wilcoxon_all_differences_zero_gives_no_test() -> None:
     assert "zero" in result.method
 
 
+def _no_ties(n: int, negatives: set[int]) -> tuple[list[int], list[int]]:
+    """n pairs with differences 1..n (all distinct magnitudes), negative at
+    the given positions: before 100, after 100 + d."""
+    differences = [-k if k in negatives else k for k in range(1, n + 1)]
+    return [100] * n, [100 + d for d in differences]
+
+
+@pytest.mark.parametrize(("n", "expected_method"), [(49, "exact"), (50, "normal")])
+def test_wilcoxon_exact_below_50_pairs_normal_from_50(n: int, expected_method: str) -> None:
+    # R: exact <- (n < 50); 49 non-zero differences without ties are tested
+    # exactly, 50 by the normal approximation. Negatives at 1..12 and 30:
+    # V = n(n+1)/2 - (78 + 30), far enough from the centre to matter.
+    before, after = _no_ties(n, set(range(1, 13)) | {30})
+    v, p, method = r_paired_wilcoxon(after, before)
+    assert method == expected_method
+    result = paired_wilcoxon(before, after)
+    assert result.statistic == v == n * (n + 1) / 2 - 108
+    assert result.method.startswith("exact" if n == 49 else "normal approximation")
+    assert result.p_value == pytest.approx(p, rel=1e-9)
+    assert 1e-9 < result.p_value < 0.05
+
+
+def test_the_exact_signed_rank_distribution_by_hand() -> None:
+    # n = 4: 16 sign patterns; V <= 1 for {} and {1}: 2/16.
+    assert psignrank(1, 4) == 2 / 16
+    # P(V >= 9) for n = 4: V in {9, 10}: {2,3,4} and {1,2,3,4}: 2/16.
+    assert psignrank(8, 4, lower_tail=False) == 2 / 16
+
+
+def test_wilcoxon_with_zeros_but_no_ties_uses_the_normal_approximation() -> None:
+    # R drops the zeros and, having seen them, does not test exactly even
+    # with n < 50 and no ties among the rest.
+    before = [10, 10, 10, 10, 10, 10, 10, 10]
+    after = [10, 11, 12, 13, 14, 15, 16, 7]  # differences 0, 1..6, -3: magnitudes 1..6 and 3 tie
+    after[7] = 3  # -7: now the magnitudes 1..7 are all distinct
+    v, p, method = r_paired_wilcoxon(after, before)
+    assert method == "normal" and v == 21
+    result = paired_wilcoxon(before, after)
+    assert (result.n, result.n_nonzero, result.statistic) == (8, 7, 21)
+    assert "normal approximation" in result.method and "zero" in result.method and "ties" not in result.method
+    assert result.p_value == pytest.approx(p, rel=1e-12)
+
+
 def test_wilcoxon_small_n_exact() -> None:
     # n = 3, all positive: P(V = 6) = 1/8 each side, two-sided 0.25.
     result = paired_wilcoxon([1, 1, 1], [2, 3, 4])
@@ -94,7 +141,15 @@ def test_exact_mcnemar() -> None:
     result = exact_mcnemar(before, after)
     assert (result.n, result.yes_to_no, result.no_to_yes) == (18, 1, 9)
     assert result.p_value == pytest.approx(22 / 1024)
-    assert exact_mcnemar([True, False], [True, False]).p_value == 1.0
+
+
+def test_mcnemar_without_discordant_pairs_is_no_test() -> None:
+    # Nothing to test (R's binom.test(0, 0) refuses): no p-value, so that it
+    # stays out of the Holm family, as a Wilcoxon with every difference zero.
+    result = exact_mcnemar([True, False, True], [True, False, True])
+    assert (result.n, result.yes_to_no, result.no_to_yes) == (3, 0, 0)
+    assert result.p_value is None and "no test" in result.method
+    assert holm([0.01, result.p_value, 0.04]) == [pytest.approx(0.02), None, pytest.approx(0.04)]
 
 
 def wilson_by_formula(k: int, n: int) -> tuple[float, float]:
@@ -119,15 +174,34 @@ def test_wilson_edges() -> None:
     assert wilson_proportion(0, 0).estimate is None
 
 
-def test_bootstrap_median_is_seeded() -> None:
-    values = [-80.0, -75.5, -70.0, -66.0, -65.8, -60.0, -50.0, -45.0, -30.0, 0.0, 10.0]
-    first = median_with_bootstrap_ci(values, seed=20260101)
-    assert first.median == -60.0
-    assert first == median_with_bootstrap_ci(values, seed=20260101)
-    assert first.ci_low <= first.median <= first.ci_high
-    assert median_with_bootstrap_ci(values, seed=7).ci_low is not None
+def percentile_bootstrap_by_hand(values: list[float], seed: int, resamples: int = 10_000) -> tuple[float, float]:
+    """The textbook percentile bootstrap written out with numpy: resample
+    indices with replacement from a generator seeded `seed`, take each
+    resample's median, and the 2.5th and 97.5th percentiles of those."""
+    data = np.asarray(values)
+    rng = np.random.default_rng(seed)
+    indices = rng.integers(0, len(data), (resamples, len(data)))
+    medians = np.median(data[indices], axis=1)
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return float(low), float(high)
+
+
+@pytest.mark.parametrize("n", [11, 2500])  # 2500 values: drawn in several batches
+def test_bootstrap_median_equals_the_percentile_bootstrap_by_hand(n: int) -> None:
+    values = [float(v) for v in np.round(np.random.default_rng(n).normal(-60, 15, n), 3)]
+    result = median_with_bootstrap_ci(values, seed=20260101)
+    assert result.median == pytest.approx(float(np.median(values)))
+    assert (result.ci_low, result.ci_high) == pytest.approx(percentile_bootstrap_by_hand(values, 20260101), abs=1e-12)
+    assert result == median_with_bootstrap_ci(values, seed=20260101)
+    other_seed = median_with_bootstrap_ci(values, seed=7)  # the seed given is the seed used
+    assert (other_seed.ci_low, other_seed.ci_high) == pytest.approx(percentile_bootstrap_by_hand(values, 7), abs=1e-12)
+
+
+def test_bootstrap_edges() -> None:
     assert median_with_bootstrap_ci([5.0], seed=1).ci_low is None
     assert median_with_bootstrap_ci([], seed=1).median is None
+    same = median_with_bootstrap_ci([4.0, 4.0, 4.0], seed=1)
+    assert (same.median, same.ci_low, same.ci_high) == (4.0, 4.0, 4.0)
 
 
 def test_kaplan_meier_by_hand() -> None:
@@ -138,8 +212,41 @@ def test_kaplan_meier_by_hand() -> None:
     assert result.proportion_with_event[1.0][0] == pytest.approx(0.2)
     assert result.proportion_with_event[3.0][0] == pytest.approx(1 - 0.8 * 2 / 3)
     assert result.proportion_with_event[4.0][0] == pytest.approx(1 - 0.8 * 2 / 3 / 2)
-    estimate, low, high = result.proportion_with_event[3.0]
-    assert low < estimate < high
+    # The interval against Greenwood's variance with the log-log transform,
+    # written out by hand (r_reference.greenwood_log_log), at every time.
+    for t in (1.0, 3.0, 4.0, 10.0):
+        surv, low, high = greenwood_log_log([1, 2, 3, 4, 5], [True, False, True, True, False], t)
+        estimate, ci_low, ci_high = result.proportion_with_event[t]
+        assert estimate == pytest.approx(1 - surv)
+        assert (ci_low, ci_high) == (pytest.approx(1 - high, abs=1e-12), pytest.approx(1 - low, abs=1e-12))
+        assert ci_low < estimate < ci_high
+    # At t = 1: S = 0.8, Greenwood 1/(5 * 4) = 0.05, H = -log 0.8.
+    h = -math.log(0.8)
+    assert result.proportion_with_event[1.0][1] == pytest.approx(
+        1 - math.exp(-math.exp(math.log(h) - Z95 * math.sqrt(0.05) / h)))
+
+
+def test_kaplan_meier_interval_edges_as_r() -> None:
+    # Before any event the survival is 1: R's log-log interval is 1 to 1
+    # (proportion 0 to 0), also when a censoring came first; at 0 none.
+    result = kaplan_meier([1, 5, 6], [False, True, True], at=[2, 6])
+    assert result.proportion_with_event[2.0] == (0.0, 0.0, 0.0)
+    assert result.proportion_with_event[6.0] == (1.0, None, None)
+
+
+def test_kaplan_meier_median_where_the_curve_is_exactly_one_half() -> None:
+    # Events at 1, 2, 3, censored at 4, event at 5, censored at 6 (n = 6):
+    # S = 5/6, 4/6, 3/6 = 0.5 from day 3, still 0.5 after the censoring at
+    # 4, then 0.5 * 1/2 = 0.25 at 5. The curve is exactly 0.5 from 3 to 5:
+    # R's survfit prints the median (3 + 5) / 2 = 4, not 3.
+    result = kaplan_meier([1, 2, 3, 4, 5, 6], [True, True, True, False, True, False], at=[])
+    assert result.median_time == 4.0
+    # Exactly 0.5 to the end (events at 1 and 2 of 4, then censored): R gives 2.
+    assert kaplan_meier([1, 2, 3, 4], [True, True, False, False], at=[]).median_time == 2.0
+    # A float survival of 0.5 within R's tolerance counts as 0.5.
+    assert km_median([1, 2, 3], [0.75, 0.5 + 1e-12, 0.2]) == 2.5
+    assert km_median([1, 2, 3], [0.75, 0.5 + 1e-6, 0.2]) == 3.0
+    assert km_median([1, 2], [0.9, 0.6]) is None
 
 
 def test_kaplan_meier_all_censored() -> None:
