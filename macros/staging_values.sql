@@ -12,6 +12,19 @@
   `undecodable_columns`.
 -#}
 
+{#- The exact type every decimal value of the extract is kept in, and its
+    number of decimal places. A value with more places (a non-zero digit
+    beyond them) cannot be kept exactly: it is repaired (`invalid_numeric`,
+    with that detail), never silently rounded. Six places keep a dose of
+    0.0125 g, or a microgram, exactly. -#}
+{% macro kept_decimal_places() -%}6{%- endmacro %}
+
+{% macro kept_decimal_type() -%}decimal(18, {{ kept_decimal_places() }}){%- endmacro %}
+
+{% macro has_more_decimal_places_than_kept(text) -%}
+    regexp_matches({{ text }}, '\.[0-9]{ {{- kept_decimal_places() -}} }[0-9]*[1-9]')
+{%- endmacro %}
+
 {#- Trimmed text, empty = missing. -#}
 {% macro raw_text(column) -%}
     nullif(trim({{ column }}), '')
@@ -74,8 +87,9 @@
     {%- elif field.kind == 'decimal' -%}
         case
             when regexp_full_match({{ v }}, '[+-]?(\d+(\.\d*)?|\.\d+)')
-                and try_cast({{ v }} as decimal(18, 3)) between {{ field.min }} and {{ field.max }}
-            then try_cast({{ v }} as decimal(18, 3))::decimal(9, 3)
+                and not {{ has_more_decimal_places_than_kept(v) }}
+                and try_cast({{ v }} as {{ kept_decimal_type() }}) between {{ field.min }} and {{ field.max }}
+            then try_cast({{ v }} as {{ kept_decimal_type() }})
         end
     {%- elif field.kind == 'yes_no' -%}
         ({{ code_map('yes_no') }}[{{ code_key(v) }}] = 'Y')
@@ -147,8 +161,11 @@
 {%- endmacro %}
 
 {#- The repairs of the optional fields: a list of
-    {column_name, raw_value, reason_code} for values set to missing. -#}
-{% macro optional_value_repairs(fields) -%}
+    {column_name, raw_value, reason_code, detail} for values set to missing
+    (or, where a model says so in its rules, clipped). `details`: an SQL
+    expression per column for the detail (default: none, but a decimal
+    with more places than kept says so). -#}
+{% macro optional_value_repairs(fields, details={}) -%}
     {%- set optional = fields | rejectattr('required') | list -%}
     -- Most records need no repair: skip building their list.
     case
@@ -156,7 +173,16 @@
             then []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[]
         else list_filter([
         {%- for field in optional %}
-            {'column_name': '{{ field.column }}', 'raw_value': {{ field.column }}__raw, 'reason_code': {{ field.column }}__issue, 'detail': null::varchar}{{ ',' if not loop.last }}
+            {%- if field.column in details %}
+            {%- set detail = details[field.column] %}
+            {%- elif field.kind == 'decimal' %}
+            {%- set detail = "case when " ~ field.column ~ "__issue = 'invalid_numeric' and "
+                ~ has_more_decimal_places_than_kept(field.column ~ '__raw')
+                ~ " then 'more than " ~ kept_decimal_places() ~ " decimal places: cannot be kept exactly' end" %}
+            {%- else %}
+            {%- set detail = 'null' %}
+            {%- endif %}
+            {'column_name': '{{ field.column }}', 'raw_value': {{ field.column }}__raw, 'reason_code': {{ field.column }}__issue, 'detail': ({{ detail }})::varchar}{{ ',' if not loop.last }}
         {%- endfor %}
         ], lambda repair: repair.reason_code is not null)
     end

@@ -12,7 +12,8 @@
      test on one day are both kept: repeat samples happen.
   Values: `value` is a number with an optional qualifier (`<5`, `>2000`,
   `<=`, `>=`): a censored result, kept with its qualifier. A value that is
-  not such a number is set to missing (`invalid_numeric`). A unit not listed
+  not such a number, or has more decimal places than are kept, is set to
+  missing (`invalid_numeric`). A unit not listed
   for the test in lab_unit_conversions (or no unit) makes the value missing
   (`unknown_lab_unit`); an unknown test is `unknown_code`.
 

@@ -40,7 +40,11 @@ values_parsed as (
     select
         values_checked.*,
         nullif(regexp_extract(value, '^([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)$', 1), '') as value_qualifier,
-        try_cast(regexp_extract(value, '^([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)$', 2) as decimal(18, 4)) as reported_value,
+        case
+            -- (the qualifier has no decimal point: the whole text can be tested)
+            when not {{ has_more_decimal_places_than_kept('value') }}
+            then try_cast(regexp_extract(value, '^([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)$', 2) as {{ kept_decimal_type() }})
+        end as reported_value,
         unit_conversions.standard_unit,
         unit_conversions.factor_to_standard
     from values_checked
@@ -68,7 +72,9 @@ values_converted as (
 rows_placed as (
     select
         values_converted.*,
-        {{ optional_value_repairs(fields) }} as value_repairs,
+        {{ optional_value_repairs(fields, details={'value':
+            "case when value__issue = 'invalid_numeric' and " ~ has_more_decimal_places_than_kept('value__raw')
+            ~ " then 'more than " ~ kept_decimal_places() ~ " decimal places: cannot be kept exactly' end"}) }} as value_repairs,
         {{ event_placement(fields, 'sample_date') }}
     from values_converted
     left join patients using (patient_id)

@@ -6,18 +6,27 @@
   Rules, applied in this order (a row set aside carries the first reason):
   1. medication_id, patient_id and start_date are required.
   2. patient_id not among the staged patients: `orphan_patient`.
-  3. start_date or stop_date after the extract date, or after the date of
-     death; start_date before the date of birth: `implausible_event_date`.
+  3. start_date after the extract date or after the date of death, or
+     before the date of birth: `implausible_event_date` (the start_date
+     places the episode).
   4. stop_date before start_date: `stop_before_start`.
   5. The same content as an earlier record (any medication_id):
      `exact_duplicate`; the same medication_id with other content:
      `duplicate_id`. The first record is kept.
   Values repaired (set to missing, row kept): unknown drug, route, dose_unit
-  or frequency (`unknown_code`); a dose that is not a number >= 0
-  (`invalid_numeric`); an unparseable stop_date (`invalid_date`: the episode
-  then counts as still running); unknown indication codes (dropped from the
-  list, `unknown_code`); a `once` dose whose stop_date is after its
-  start_date (`once_stop_date_mismatch`: set to missing, i.e. its own day).
+  or frequency (`unknown_code`); a dose that is not a number >= 0, or has
+  more decimal places than are kept (`invalid_numeric`); unknown indication
+  codes (dropped from the list, `unknown_code`); a `once` dose whose
+  stop_date is after its start_date (`once_stop_date_mismatch`: set to
+  missing, i.e. its own day). Two stop_date rules of the spec's "Unknown is
+  unknown":
+  - a non-empty stop_date that cannot be read (`invalid_date`,
+    `invalid_encoding`) is set to missing with has_unknown_stop_date: the
+    episode's end is unknown, which is not the same as "still taking it"
+    (an empty stop_date);
+  - a stop_date after the date of death or the extract date is clipped to
+    that date (`implausible_event_date`, action `repaired`,
+    is_stop_date_clipped), and the episode kept.
 
   Rules 1-4 are applied row by row in base_registry__medications_checked,
   rule 5 over all rows in base_registry__medications_duplicates; this view

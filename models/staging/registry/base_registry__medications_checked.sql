@@ -79,43 +79,78 @@ once_stop_checked as (
     from indications_coded
 ),
 
-rows_placed as (
+-- The dates a record is placed against: the patient's, and the extract's.
+records_with_dates as (
     select
         once_stop_checked.*,
-        {{ optional_value_repairs(fields) }} as value_repairs,
+        patients.patient_id is not null as is_patient_known,
+        patients.date_of_birth,
+        patients.death_date,
+        extract_metadata.extract_date
+    from once_stop_checked
+    left join patients using (patient_id)
+    cross join extract_metadata
+),
+
+-- A stop_date after death or after the extract date is clipped to that date
+-- (the start_date places the episode; spec, "Unknown is unknown"). An
+-- unreadable stop_date (repaired to missing above) means an unknown end,
+-- not "still taking it": has_unknown_stop_date.
+stop_dates_clipped as (
+    select
+        * replace (
+            case
+                when stop_date > death_date and death_date <= extract_date then death_date
+                when stop_date > extract_date then extract_date
+                else stop_date
+            end as stop_date,
+            case
+                when stop_date > extract_date or stop_date > death_date then 'implausible_event_date'
+                else stop_date__issue
+            end as stop_date__issue
+        ),
+        coalesce(stop_date > extract_date or stop_date > death_date, false) as is_stop_date_clipped,
+        coalesce(stop_date__issue in ('invalid_date', 'invalid_encoding'), false) as has_unknown_stop_date,
+        case
+            when stop_date > death_date and death_date <= extract_date
+                then 'stop_date after the date of death ' || death_date || ': clipped to it'
+            when stop_date > extract_date
+                then 'stop_date after the extract date ' || extract_date || ': clipped to it'
+            when stop_date__issue in ('invalid_date', 'invalid_encoding')
+                then 'unreadable: the episode''s end is unknown (not "still taking it")'
+        end as stop_date__detail
+    from records_with_dates
+),
+
+rows_placed as (
+    select
+        *,
+        {{ optional_value_repairs(fields, details={'stop_date': 'stop_date__detail'}) }} as value_repairs,
         case
             when {{ required_field_issue(fields) }} is not null then {{ required_field_issue(fields) }}
-            when patients.patient_id is null then 'orphan_patient'
-            when start_date > extract_metadata.extract_date
-                or stop_date > extract_metadata.extract_date
-                or start_date < patients.date_of_birth
-                or start_date > patients.death_date
-                or stop_date > patients.death_date then 'implausible_event_date'
+            when not is_patient_known then 'orphan_patient'
+            when start_date > extract_date
+                or start_date < date_of_birth
+                or start_date > death_date then 'implausible_event_date'
             when stop_date < start_date then 'stop_before_start'
         end as placement_issue,
         case
             when {{ required_field_issue(fields) }} is not null then {{ required_field_with_issue(fields) }}
-            when patients.patient_id is null then 'patient_id'
-            when start_date > extract_metadata.extract_date
-                or start_date < patients.date_of_birth
-                or start_date > patients.death_date then 'start_date'
-            when stop_date > extract_metadata.extract_date
-                or stop_date > patients.death_date then 'stop_date'
+            when not is_patient_known then 'patient_id'
+            when start_date > extract_date
+                or start_date < date_of_birth
+                or start_date > death_date then 'start_date'
             when stop_date < start_date then 'stop_date'
         end as placement_issue_column,
         case
             when {{ required_field_issue(fields) }} is not null then null
-            when patients.patient_id is null then 'patient_id not in patients.csv'
-            when start_date > extract_metadata.extract_date then 'start_date after the extract date ' || extract_metadata.extract_date
-            when stop_date > extract_metadata.extract_date then 'stop_date after the extract date ' || extract_metadata.extract_date
-            when start_date < patients.date_of_birth then 'start_date before the date of birth ' || patients.date_of_birth
-            when start_date > patients.death_date then 'start_date after the date of death ' || patients.death_date
-            when stop_date > patients.death_date then 'stop_date after the date of death ' || patients.death_date
+            when not is_patient_known then 'patient_id not in patients.csv'
+            when start_date > extract_date then 'start_date after the extract date ' || extract_date
+            when start_date < date_of_birth then 'start_date before the date of birth ' || date_of_birth
+            when start_date > death_date then 'start_date after the date of death ' || death_date
             when stop_date < start_date then 'stop_date ' || stop_date || ' before start_date ' || start_date
         end as placement_detail
-    from once_stop_checked
-    left join patients using (patient_id)
-    cross join extract_metadata
+    from stop_dates_clipped
 ),
 
 final as (
@@ -131,6 +166,8 @@ final as (
         frequency,
         start_date,
         stop_date,
+        has_unknown_stop_date,
+        is_stop_date_clipped,
         indication,
         indications,
         value_repairs,
