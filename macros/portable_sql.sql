@@ -7,13 +7,16 @@
 {#- The value of `expression` from the row with the smallest `order_by`
     (a list of expressions compared left to right): set-based "pick one row
     per group" without sorting every row. The last expression must make the
-    order unique, or the pick can change between runs. -#}
+    order unique, or the pick can change between runs. A missing value is
+    the picked row's value like any other: several columns picked by one
+    order all come from the same row (DuckDB's arg_min would skip rows whose
+    value is missing and take the value from another row). -#}
 {% macro arg_min_by(expression, order_by) -%}
     {{ return(adapter.dispatch('arg_min_by', 'jdm_warehouse')(expression, order_by)) }}
 {%- endmacro %}
 
 {% macro default__arg_min_by(expression, order_by) -%}
-    arg_min({{ expression }}, row({{ order_by | join(', ') }}))
+    arg_min_null({{ expression }}, row({{ order_by | join(', ') }}))
 {%- endmacro %}
 
 {% macro spark__arg_min_by(expression, order_by) -%}
