@@ -44,6 +44,8 @@ final as (
         patients.first_exposure_medication_id,
         patients.first_exposure_indications,
         patients.exposure_dose_count,
+        patients.is_first_exposure_uncertain,
+        patients.exposure_uncertainty,
         patients.is_exposed_in_study_period,
         patients.index_date,
         cast(round({{ days_between('patients.date_of_birth', 'patients.index_date') }} / 365.25, 1)

@@ -1,7 +1,8 @@
 {#-
   The cohort denominator: every registered patient (patients.csv after
   staging), with the facts the eligibility rules need:
-  - exposure (int_patients_exposed): first-ever dose and index date;
+  - exposure (int_patients_exposed): first-ever dose, whether it is
+    uncertain, and the index date;
   - diagnosis, and whether it is among the var `eligible_diagnoses`;
   - the baseline assessment: the visit inside the baseline window nearest
     the index date (ties: the earlier) that records at least one measure
@@ -83,6 +84,8 @@ final as (
         patients_exposed.first_exposure_medication_id,
         patients_exposed.first_exposure_indications,
         patients_exposed.exposure_dose_count,
+        coalesce(patients_exposed.is_first_exposure_uncertain, false) as is_first_exposure_uncertain,
+        patients_exposed.exposure_uncertainty,
         coalesce(patients_exposed.is_first_exposure_in_study_period, false) as is_exposed_in_study_period,
         patients_exposed.index_date,
         baseline_assessments.baseline_assessment_date,

@@ -3,9 +3,12 @@
   dbt_project.yml (override with `dbt build --vars '{...}'`). Every study
   model reads them from here, so the values a result was computed with are
   on record (marts.study_parameters) and checked before anything uses them
-  (tests in _study__models.yml: a misspelt drug or route fails the build
-  instead of quietly finding nobody).
+  (a misspelt drug, route or diagnosis fails the build instead of quietly
+  finding nobody).
 -#}
+-- The parameters that name codes are checked first (int_study_parameter_codes):
+-- its test failing skips this model and so every study model after it.
+-- depends_on: {{ ref('int_study_parameter_codes') }}
 with
 
 parameters as (
