@@ -1,6 +1,8 @@
 {#-
   The oral corticosteroid episodes of the all_treated patients that make up
-  the daily steroid dose, one row per episode (int_steroid_episodes), with
+  the daily steroid dose, and those whose route is unknown (they may be
+  oral: on their days the dose is unknown), one row per episode
+  (int_steroid_episodes, where the rules are), with
   the daily prednisolone-equivalent dose in its own unit and converted to
   mg/kg/day with the weight (and height) measured nearest the episode's
   start (macro nearest_body_measurements). The dose on any other day uses
@@ -31,8 +33,8 @@ overlapping_episodes as (
     inner join episodes as other_episodes
         on episodes.patient_id = other_episodes.patient_id
         and episodes.medication_id <> other_episodes.medication_id
-        and episodes.start_date <= other_episodes.last_dose_date
-        and other_episodes.start_date <= episodes.last_dose_date
+        and episodes.start_date <= coalesce(other_episodes.unknown_dose_until_date, other_episodes.last_dose_date)
+        and other_episodes.start_date <= coalesce(episodes.unknown_dose_until_date, episodes.last_dose_date)
 ),
 
 final as (
@@ -46,7 +48,10 @@ final as (
         episodes.frequency,
         episodes.start_date,
         episodes.stop_date,
+        episodes.has_unknown_stop_date,
+        episodes.is_stop_date_clipped,
         episodes.last_dose_date,
+        episodes.unknown_dose_until_date,
         episodes.prednisolone_equivalence,
         episodes.doses_per_day,
         cast(round(episodes.daily_dose, 6) as decimal(18, 6)) as daily_dose,
@@ -61,7 +66,9 @@ final as (
         body_measurements_at_start.weight_kg as weight_kg_at_start,
         body_measurements_at_start.weight_date as weight_date_at_start,
         body_measurements_at_start.height_cm as height_cm_at_start,
+        episodes.is_route_unknown,
         episodes.has_unknown_dose,
+        episodes.is_on_steroids,
         overlapping_episodes.medication_id is not null as overlaps_other_episode,
         episodes.source_file,
         episodes.source_row,

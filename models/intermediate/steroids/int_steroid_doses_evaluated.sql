@@ -1,7 +1,8 @@
 {#-
   The oral prednisolone-equivalent steroid dose (mg/kg/day) of each
   all_treated patient on each evaluation day (int_steroid_evaluation_days);
-  the rule is in macros/steroid_dose.sql.
+  the rule is in macros/steroid_dose.sql. A day whose dose is unknown keeps
+  its row, with the dose missing and the reason.
 -#}
 with
 
@@ -22,6 +23,7 @@ final as (
         evaluation_days.timepoint,
         evaluation_days.evaluation_date,
         doses.dose_mg_kg_day,
+        doses.dose_unknown_reason,
         doses.active_episode_count,
         doses.active_medication_ids,
         doses.weight_kg,
