@@ -76,6 +76,11 @@ OPTIONS = {
         "stop_before_start",
         "unknown_code",
         "label_spelling",
+        # Aimed at what the study reads (the steroid dose and the index date):
+        "unknown_steroid_route",
+        "stop_after_extract",
+        "unknown_exposure_route",
+        "invalid_exposure_start_date",
     ),
     LABS.name: (
         "invalid_date",
@@ -470,6 +475,40 @@ class DefectInjector:
             chosen = rows[which == i]
             t.set_text(column, chosen, UNKNOWN_TEXT[column][rng.integers(0, 3, len(chosen))])
             f.record(chosen, UNKNOWN_CODE, REPAIRED, column)
+
+        # The study's own paths. An oral corticosteroid episode whose route is
+        # not recognised (its dose becomes unknown on its days); a taper step
+        # whose stop_date is after the extract date (clipped to it); an IV
+        # cyclophosphamide infusion whose route is not recognised, or whose
+        # start_date cannot be read (the first-ever dose may become uncertain).
+        # Each at a quarter of the rate, of the rows it can hit: the rows of a
+        # few patients, which one defect each would otherwise swamp.
+        oral_steroid = (np.isin(t.columns["drug"], (codes.PREDNISOLONE, codes.METHYLPREDNISOLONE))
+                        & (t.columns["route"] == codes.ORAL) & ~once)
+        infusion = (t.columns["drug"] == codes.CYCLOPHOSPHAMIDE) & (t.columns["route"] == codes.IV)
+        for option, eligible in (("unknown_steroid_route", oral_steroid), ("stop_after_extract", oral_steroid),
+                                 ("unknown_exposure_route", infusion), ("invalid_exposure_start_date", infusion)):
+            counts[option] = max(1, int(round(self.rate * eligible.sum() / 4)))
+        rows = f.pick(rng, counts["unknown_steroid_route"], eligible=oral_steroid)
+        t.set_text("route", rows, UNKNOWN_TEXT["route"][rng.integers(0, 3, len(rows))])
+        f.record(rows, UNKNOWN_CODE, REPAIRED, "route")
+
+        rows = f.pick(rng, counts["stop_after_extract"], eligible=oral_steroid & (t.columns["stop"] != codes.NO_DATE))
+        stop = t.columns["stop"].copy()
+        stop[rows] = codes.EXTRACT_DATE + rng.integers(1, 501, len(rows))
+        t.columns["stop"] = stop
+        f.record(rows, IMPLAUSIBLE_EVENT_DATE, REPAIRED, "stop_date")
+
+        rows = f.pick(rng, counts["unknown_exposure_route"], eligible=infusion)
+        t.set_text("route", rows, UNKNOWN_TEXT["route"][rng.integers(0, 3, len(rows))])
+        f.record(rows, UNKNOWN_CODE, REPAIRED, "route")
+
+        rows = f.pick(rng, counts["invalid_exposure_start_date"], eligible=infusion, one_per_patient=True)
+        t.set_text("start_date", rows, _bad_dates(rng, t.columns["start"][rows]))
+        f.record(rows, INVALID_DATE, DROPPED, "start_date")
+        stop = t.columns["stop"].copy()  # a single dose's stop repeats its start: see invalid_start_date
+        stop[rows] = codes.NO_DATE
+        t.columns["stop"] = stop
 
         rows = f.pick(rng, counts["label_spelling"])
         which = rng.integers(0, len(coded), len(rows))

@@ -1,14 +1,19 @@
 """Prescriptions: steroid tapers, pulses, DMARDs, biologics and IV cyclophosphamide.
 
-Every child gets a prednisolone taper from diagnosis: consecutive episodes
-at a constant dose each (the next starts the day after the previous stops),
-from 1-2 mg/kg/day down to nothing over 12-30 months, written the way
-clinics write them (mg or mg/kg, daily, twice daily early on, alternate days
-late). A child treated with cyclophosphamide gets a second taper from the
-first infusion (steroid dose down about two thirds by 6 months, off by
-18-24 months, as published) and a monthly series of single infusions; a
-relapse brings a short third taper. Episodes are cut at the end of
-follow-up: one still running then has no stop date.
+Every child gets an oral corticosteroid taper from diagnosis: consecutive
+episodes at a constant dose each (the next starts the day after the previous
+stops), from 1-2 mg/kg/day prednisolone-equivalent down to nothing over
+12-30 months, written the way clinics write them (mg, mg/kg, mg/m2 or g;
+daily, twice daily early on, alternate days late), usually prednisolone,
+for some children oral methylprednisolone (1.25 times as potent, so a
+smaller dose). A child treated with cyclophosphamide gets a second taper
+from the first infusion (steroid dose down about two thirds by 6 months,
+off by 18-24 months, as published) and a monthly series of single
+infusions, and some get weekly oral methylprednisolone pulses (in g) on
+top of the taper; a relapse brings a short third taper; some children get a
+single oral dose (`once`) during a taper. Episodes active on one day add
+up. Episodes are cut at the end of follow-up: one still running then has
+no stop date.
 
 Each drug family is built for all its patients at once; rows are then sorted
 per patient and numbered M001, M002, ...
@@ -92,15 +97,25 @@ def _round_mg(mg: np.ndarray) -> np.ndarray:
     return np.where(mg >= 10, round_to(mg, 2.5), np.where(mg >= 2, round_to(mg, 1.0), round_to(mg, 0.5)))
 
 
-# How a clinic writes a patient's prednisolone doses.
-MG_DAILY, MG_KG_DAILY, TWICE_DAILY_EARLY, ALTERNATE_DAYS_LATE = range(4)
-STEROID_STYLE_MIX = (0.6, 0.2, 0.1, 0.1)
+# How a clinic writes a patient's oral corticosteroid doses.
+MG_DAILY, MG_KG_DAILY, TWICE_DAILY_EARLY, ALTERNATE_DAYS_LATE, MG_M2_DAILY, G_DAILY = range(6)
+STEROID_STYLE_MIX = (0.5, 0.15, 0.1, 0.1, 0.1, 0.05)
+# Children whose tapers are oral methylprednisolone, 1.25 times as potent
+# as prednisolone (seed drug_dictionary): the same effect in a smaller dose.
+ORAL_METHYLPREDNISOLONE_SHARE = 0.1
+METHYLPREDNISOLONE_POTENCY = 1.25
+# Weekly oral methylprednisolone pulses (cyclophosphamide-treated children):
+# 10 mg/kg, at most 500 mg, written in g, for 4-8 weeks from the second week.
+WEEKLY_PULSE_SHARE, WEEKLY_PULSE_MG_PER_KG, WEEKLY_PULSE_MAX_MG = 0.2, 10.0, 500.0
+# A single oral prednisolone dose (1 mg/kg) during the first taper.
+SINGLE_ORAL_DOSE_SHARE = 0.15
 
 
 def _taper(
     rng: np.random.Generator,
     body: _Body,
     style: np.ndarray,
+    drug: np.ndarray,
     patient: np.ndarray,
     start: np.ndarray,
     mg_per_kg: np.ndarray,
@@ -108,7 +123,9 @@ def _taper(
     steps: tuple[int, int],
     first_step: tuple[float, float],
 ) -> _Episodes:
-    """One oral prednisolone course per given patient, as consecutive episodes.
+    """One oral corticosteroid course per given patient (its drug: `drug`,
+    prednisolone or methylprednisolone, per patient), as consecutive
+    episodes.
 
     The dose falls as (1 - u) * exp(-k u), u = elapsed / length, k ~ 3.5-4.5:
     steep early (the 6-month dose is about a third of the starting dose), then
@@ -134,7 +151,11 @@ def _taper(
     who = patient[course]
     day = start[course] + elapsed
     weight = body.weight(who, day)
-    mg_day = np.minimum(dose_mgkg * weight, MAX_DAILY_PREDNISOLONE_MG)
+    # The drug's own mg: oral methylprednisolone needs 1/1.25 of the
+    # prednisolone dose for the same effect.
+    methylprednisolone = drug[who] == codes.METHYLPREDNISOLONE
+    mg_day = np.minimum(dose_mgkg * weight, MAX_DAILY_PREDNISOLONE_MG) / np.where(
+        methylprednisolone, METHYLPREDNISOLONE_POTENCY, 1.0)
 
     s = style[who]
     unit = np.full(len(who), codes.MG, dtype=np.int8)
@@ -143,6 +164,12 @@ def _taper(
     per_kg = s == MG_KG_DAILY
     dose = np.where(per_kg, round_to(mg_day / weight, 0.05), dose)
     unit[per_kg] = codes.MG_KG
+    per_m2 = s == MG_M2_DAILY
+    dose = np.where(per_m2, round_to(mg_day / body.bsa(who, day), 1.0), dose)
+    unit[per_m2] = codes.MG_M2
+    in_grams = s == G_DAILY  # 12.5 mg written as 0.0125 g
+    dose = np.where(in_grams, _round_mg(mg_day) / 1000, dose)
+    unit[in_grams] = codes.G
     split = (s == TWICE_DAILY_EARLY) & (step < 2)
     dose = np.where(split, _round_mg(mg_day / 2), dose)
     freq[split] = codes.TWICE_DAILY
@@ -150,7 +177,7 @@ def _taper(
     dose = np.where(alternate, _round_mg(2 * mg_day), dose)
     freq[alternate] = codes.ALTERNATE_DAYS
 
-    episodes = _Episodes.of(who, codes.PREDNISOLONE, codes.ORAL, dose, unit, freq, day, start[course] + stop_offset)
+    episodes = _Episodes.of(who, drug[who], codes.ORAL, dose, unit, freq, day, start[course] + stop_offset)
     # A dose that rounds to nothing means the taper has finished: drop that
     # step and every later one of the course, so the episodes stay consecutive.
     zeros_so_far = cumsum_within((dose <= 0).astype(np.int64), n_steps)
@@ -169,6 +196,26 @@ def _pulses(rng: np.random.Generator, body: _Body, patient: np.ndarray, start: n
     unit = np.where(capped, np.where(in_grams, codes.G, codes.MG), np.where(per_kg, codes.MG_KG, codes.MG))
     stop = np.where(rng.random(len(who)) < 0.8, day, codes.NO_DATE)
     return _Episodes.of(who, codes.METHYLPREDNISOLONE, codes.IV, dose, unit, codes.ONCE, day, stop)
+
+
+def _weekly_pulses(rng: np.random.Generator, body: _Body, patient: np.ndarray, start: np.ndarray) -> _Episodes:
+    """Weekly oral methylprednisolone, 10 mg/kg (at most 500 mg) written in
+    g, for 4-8 weeks: one episode each, on top of a taper."""
+    weeks = rng.integers(4, 9, len(patient))
+    mg = np.minimum(WEEKLY_PULSE_MG_PER_KG * body.weight(patient, start), WEEKLY_PULSE_MAX_MG)
+    dose = np.maximum(round_to(mg, 50.0), 50.0) / 1000
+    return _Episodes.of(patient, codes.METHYLPREDNISOLONE, codes.ORAL, dose, codes.G, codes.WEEKLY, start,
+                        start + 7 * weeks - 1)
+
+
+def _single_oral_doses(rng: np.random.Generator, body: _Body, patient: np.ndarray, day: np.ndarray) -> _Episodes:
+    """One oral prednisolone dose of 1 mg/kg (mg/kg or mg) on the given days;
+    most written with stop_date = start_date, some without."""
+    per_kg = rng.random(len(patient)) < 0.5
+    dose = np.where(per_kg, 1.0, _round_mg(body.weight(patient, day)))
+    stop = np.where(rng.random(len(patient)) < 0.8, day, codes.NO_DATE)
+    return _Episodes.of(patient, codes.PREDNISOLONE, codes.ORAL, dose, np.where(per_kg, codes.MG_KG, codes.MG),
+                        codes.ONCE, day, stop)
 
 
 def _cyclophosphamide(rng: np.random.Generator, body: _Body, cohort: Cohort, course: Course) -> _Episodes:
@@ -215,7 +262,8 @@ def generate_medications(rng: np.random.Generator, cohort: Cohort, course: Cours
     diag = cohort.diagnosis_date
     cyc = cohort.has_cyc
     everyone = np.ones(n, dtype=bool)
-    style = rng.choice(4, size=n, p=STEROID_STYLE_MIX)
+    style = rng.choice(len(STEROID_STYLE_MIX), size=n, p=STEROID_STYLE_MIX)
+    taper_drug = np.where(rng.random(n) < ORAL_METHYLPREDNISOLONE_SHARE, codes.METHYLPREDNISOLONE, codes.PREDNISOLONE)
     parts: list[_Episodes] = []
 
     # --- steroid courses: at diagnosis; again from the first CYC infusion or a relapse
@@ -225,7 +273,7 @@ def generate_medications(rng: np.random.Generator, cohort: Cohort, course: Cours
     second_start[cyc] = cohort.cyc_index_date[cyc]
     second_start[relapse] = diag[relapse] + cohort.flare_day[relapse].astype(np.int64) + rng.integers(0, 15, int(relapse.sum()))
     all_p = np.arange(n)
-    first = _taper(rng, body, style, all_p, first_start, rng.uniform(1.0, 2.0, n), rng.uniform(365, 900, n), (5, 8), (28, 56))
+    first = _taper(rng, body, style, taper_drug, all_p, first_start, rng.uniform(1.0, 2.0, n), rng.uniform(365, 900, n), (5, 8), (28, 56))
     # The first course ends the day before the second begins (the dose goes back up).
     cut = second_start[first.patient]
     keep = (cut == codes.NO_DATE) | (first.start < cut)
@@ -233,9 +281,16 @@ def generate_medications(rng: np.random.Generator, cohort: Cohort, course: Cours
     first.stop = np.where(cut != codes.NO_DATE, np.minimum(first.stop, cut - 1), first.stop)
     parts.append(first)
     c = np.flatnonzero(cyc)
-    parts.append(_taper(rng, body, style, c, second_start[c], rng.uniform(0.8, 2.0, len(c)), rng.uniform(520, 800, len(c)), (5, 8), (28, 42)))
+    parts.append(_taper(rng, body, style, taper_drug, c, second_start[c], rng.uniform(0.8, 2.0, len(c)), rng.uniform(520, 800, len(c)), (5, 8), (28, 42)))
     r = np.flatnonzero(relapse)
-    parts.append(_taper(rng, body, style, r, second_start[r], rng.uniform(0.5, 1.0, len(r)), rng.uniform(120, 365, len(r)), (3, 5), (14, 28)))
+    parts.append(_taper(rng, body, style, taper_drug, r, second_start[r], rng.uniform(0.5, 1.0, len(r)), rng.uniform(120, 365, len(r)), (3, 5), (14, 28)))
+
+    # --- oral extras that overlap a taper: weekly methylprednisolone pulses
+    # with cyclophosphamide, and a single dose during the first taper
+    p = _pick(rng, cyc, WEEKLY_PULSE_SHARE)
+    parts.append(_weekly_pulses(rng, body, p, cohort.cyc_index_date[p] + 7))
+    p = _pick(rng, everyone, SINGLE_ORAL_DOSE_SHARE)
+    parts.append(_single_oral_doses(rng, body, p, first_start[p] + rng.integers(14, 120, len(p))))
 
     # --- IV methylprednisolone pulses for the sicker children
     severe = course.muscle.level_at_diagnosis > 0.6
@@ -338,7 +393,7 @@ def _to_table(episodes: _Episodes, cohort: Cohort) -> Table:
             "k": (cumcount(e.patient) + 1).astype(np.int32),
             "drug": e.drug,
             "route": e.route,
-            "dose_milli": np.round(e.dose * 1000).astype(np.int64),
+            "dose_micro": np.round(e.dose * 1_000_000).astype(np.int64),
             "unit": e.unit,
             "frequency": e.frequency,
             "start": e.start.astype(np.int32),

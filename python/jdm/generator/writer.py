@@ -116,9 +116,10 @@ def _layouts(id_width: int) -> dict[str, dict[str, str]]:
             "patient_id": pid,
             "drug": _code("drug", codes.DRUGS),
             "route": _code("route", codes.ROUTES),
-            # whole numbers without ".0", others with the digits they need
-            "dose": "CASE WHEN dose_milli % 1000 = 0 THEN CAST(dose_milli // 1000 AS VARCHAR) "
-            "ELSE CAST(dose_milli / 1000.0 AS VARCHAR) END",
+            # whole numbers without ".0", others with the digits they need (up
+            # to six: 0.0125 g is written as it is)
+            "dose": "CASE WHEN dose_micro % 1000000 = 0 THEN CAST(dose_micro // 1000000 AS VARCHAR) "
+            "ELSE rtrim(printf('%.6f', dose_micro / 1000000.0), '0') END",
             "dose_unit": _code("unit", codes.DOSE_UNITS),
             "frequency": _code("frequency", codes.FREQUENCIES),
             "start_date": _date("start"),
