@@ -16,19 +16,28 @@ outcomes as (
     select * from {{ ref('outcome_timepoints') }} where in_completers
 ),
 
+-- The time to off steroids analyses the patients on oral steroids at baseline.
 steroid_stops as (
-    select * from {{ ref('steroid_discontinuation') }} where in_completers
+    select * from {{ ref('steroid_discontinuation') }}
+    where in_completers and is_in_time_to_off_steroids_analysis
+),
+
+target_days as (
+    select
+        max(target_day) filter (where timepoint = 'month_18') as month_18,
+        max(target_day) filter (where timepoint = 'month_24') as month_24
+    from {{ ref('analysis_timepoints') }}
 ),
 
 headline as (
     select 1 as row_order, 'Treated with the exposure drug in the study period' as finding,
-        (select patients_remaining from attrition where step = 'exposed_in_study_period') as n,
-        (select patients_remaining from attrition where step = 'registered') as denominator
+        (select max(patients_remaining) from attrition where step = 'exposed_in_study_period') as n,
+        (select max(patients_remaining) from attrition where step = 'registered') as denominator
     union all
     select 2, 'Excluded for incomplete data or short follow-up (after the diagnosis step)',
-        (select patients_remaining from attrition where step = 'eligible_diagnosis')
-            - (select patients_remaining from attrition where step_number = (select max(step_number) from attrition)),
-        (select patients_remaining from attrition where step = 'eligible_diagnosis')
+        (select max(patients_remaining) from attrition where step = 'eligible_diagnosis')
+            - (select max(patients_remaining) from attrition where step_number = (select max(step_number) from attrition)),
+        (select max(patients_remaining) from attrition where step = 'eligible_diagnosis')
     union all
     select 3, 'Analysed (completers)', (select count(*) from cohort), null
     union all
@@ -73,14 +82,16 @@ headline as (
     from outcomes where measure = 'calcinosis' and timepoint = 'last_follow_up' and baseline_value = 1
     union all
     select 14, 'Off steroids by 18 months (crude, among those followed that long or stopped before)',
-        count(*) filter (where is_off_steroids and days_to_off_steroids_or_censoring <= 547),
-        count(*) filter (where days_to_off_steroids_or_censoring >= 547 or is_off_steroids and days_to_off_steroids_or_censoring <= 547)
-    from steroid_stops
+        count(*) filter (where is_off_steroids and days_to_off_steroids_or_censoring <= month_18),
+        count(*) filter (where days_to_off_steroids_or_censoring >= month_18
+            or is_off_steroids and days_to_off_steroids_or_censoring <= month_18)
+    from steroid_stops cross join target_days
     union all
     select 15, 'Off steroids by 24 months (crude, as above)',
-        count(*) filter (where is_off_steroids and days_to_off_steroids_or_censoring <= 730),
-        count(*) filter (where days_to_off_steroids_or_censoring >= 730 or is_off_steroids and days_to_off_steroids_or_censoring <= 730)
-    from steroid_stops
+        count(*) filter (where is_off_steroids and days_to_off_steroids_or_censoring <= month_24),
+        count(*) filter (where days_to_off_steroids_or_censoring >= month_24
+            or is_off_steroids and days_to_off_steroids_or_censoring <= month_24)
+    from steroid_stops cross join target_days
 )
 
 select

@@ -60,6 +60,11 @@ IDENTIFYING_COLUMNS = {
     "first_exposure_medication_id": ServedColumn(
         "first_exposure_medication_pseudonym", "pseudonym('record', {column})",
         "Keyed pseudonym of the medication record of the first IV cyclophosphamide dose."),
+    "active_medication_ids": ServedColumn(
+        "active_medication_pseudonyms",
+        "(select string_agg(pseudonym('record', medication_id), ';' order by position)"
+        " from unnest(string_split({column}, ';')) with ordinality as ids(medication_id, position))",
+        "Keyed pseudonyms of the medication records active that day, `;`-separated."),
     "date_of_birth": ServedColumn(
         "birth_year_month", "strftime({column}, '%Y-%m')",
         "Year and month of birth (YYYY-MM); the day is not served."),

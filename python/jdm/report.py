@@ -60,7 +60,7 @@ SKIN_SQL_LIST = ", ".join(f"'{m}'" for m in SKIN_MEASURES)
 
 def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     return {
-        "attrition": con.execute("select * from marts.attrition order by step_number").df(),
+        "attrition": con.execute("select * from marts.attrition order by step_number, exclusion_reason_order").df(),
         "analysis_sets": con.execute("""
             select 'completers' as analysis_set, count(*) filter (where in_completers) as patients from marts.patients
             union all
@@ -98,15 +98,25 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "steroids": con.execute("""
             select days_to_off_steroids_or_censoring as days, is_off_steroids
             from marts.steroid_discontinuation
-            where in_completers and days_to_off_steroids_or_censoring is not null""").df(),
+            where in_completers and is_in_time_to_off_steroids_analysis""").df(),
+        # Per analysis set: the patients the time to off steroids analyses
+        # (on oral steroids at baseline, followed), its events, and the others.
         "km_counts": con.execute("""
-            select 'completers' as analysis_set, count(*) filter (where in_completers) as n,
-                   count(*) filter (where in_completers and is_off_steroids) as events
-            from marts.steroid_discontinuation where days_to_off_steroids_or_censoring is not null
-            union all
-            select 'all_treated', count(*) filter (where in_all_treated),
-                   count(*) filter (where in_all_treated and is_off_steroids)
-            from marts.steroid_discontinuation where days_to_off_steroids_or_censoring is not null""").df(),
+            with in_sets as (
+                select 'completers' as analysis_set, * from marts.steroid_discontinuation where in_completers
+                union all
+                select 'all_treated', * from marts.steroid_discontinuation where in_all_treated)
+            select analysis_set,
+                count(*) as set_size,
+                count(*) filter (where is_in_time_to_off_steroids_analysis) as n,
+                count(*) filter (where is_in_time_to_off_steroids_analysis and is_off_steroids) as events,
+                count(*) filter (where is_on_steroids_at_baseline = false) as not_on_steroids_at_baseline,
+                count(*) filter (where is_on_steroids_at_baseline is null) as steroids_at_baseline_unknown,
+                count(*) filter (where is_on_steroids_at_baseline and not is_in_time_to_off_steroids_analysis)
+                    as no_follow_up
+            from (select * from (values ('completers'), ('all_treated')) as sets(analysis_set)) as sets
+            left join in_sets using (analysis_set)
+            group by analysis_set""").df(),
         "baseline_counts": con.execute("""
             select 'Sex' as characteristic, sex as category, count(*) as patients
             from marts.patients where in_completers group by all
@@ -122,17 +132,22 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 
 
 def strobe_figure(attrition: pd.DataFrame) -> str:
-    """attrition: the flow as printed (summary_tables.attrition_table)."""
-    steps = list(attrition.itertuples())
+    """attrition: the flow as printed (summary_tables.attrition_table), one
+    row per step and exclusion reason: one box per step, and beside it the
+    patients it excluded, per reason."""
+    steps = [rows for _, rows in attrition.groupby("step_number", sort=True)]
     figure, ax = plt.subplots(figsize=(8, 1.3 * len(steps)))
     ax.set_axis_off()
-    for i, step in enumerate(steps):
+    for i, rows in enumerate(steps):
+        step = rows.iloc[0]
         y = len(steps) - i
         ax.text(0.3, y, f"{step.step_description}\nn = {step.patients_remaining}", ha="center", va="center",
                 wrap=True, fontsize=9, bbox=dict(boxstyle="round", facecolor="#e8f0fa", edgecolor="#4a6fa5"))
-        if step.patients_excluded != "0":
-            ax.text(0.85, y + 0.5, f"Excluded: {step.patients_excluded}\n({step.exclusion_reason})", ha="center",
-                    va="center", fontsize=8, bbox=dict(boxstyle="round", facecolor="#fbeaea", edgecolor="#a54a4a"))
+        excluded = [f"Excluded: {r.patients_excluded} ({r.exclusion_reason_label})"
+                    for r in rows.itertuples() if pd.notna(r.exclusion_reason) and r.patients_excluded != "0"]
+        if excluded:
+            ax.text(0.85, y + 0.5, "\n".join(excluded), ha="center", va="center", fontsize=8,
+                    bbox=dict(boxstyle="round", facecolor="#fbeaea", edgecolor="#a54a4a"))
         if i:
             ax.annotate("", xy=(0.3, y + 0.25), xytext=(0.3, y + 0.75), arrowprops=dict(arrowstyle="->"))
     ax.set_xlim(0, 1.1)
@@ -202,6 +217,18 @@ def km_figure(steroids: pd.DataFrame, n_text: str, events_text: str) -> str:
     return _svg(figure)
 
 
+def km_population_note(km: pd.Series) -> str:
+    """Who the time to off steroids analyses (protocol: patients on oral
+    steroids at baseline) and who it counts without analysing, as printed."""
+    return (f'<p class="note">Analysed: {html.escape(km["n"])} completers on oral corticosteroids at baseline '
+            f'(a dose above 0 on some day of the baseline window), followed after the index date. Not analysed: '
+            f'{html.escape(km["not_on_steroids_at_baseline"])} not on oral corticosteroids at baseline, '
+            f'{html.escape(km["steroids_at_baseline_unknown"])} whose baseline dose is unknown, '
+            f'{html.escape(km["no_follow_up"])} on them but not followed after the index date. A day of unknown '
+            'dose is never a day off steroids: a patient with days of unknown dose after the last day on steroids '
+            'is censored the day before the first of them.</p>')
+
+
 def _number(value: float | None, digits: int = 2) -> str:
     return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
@@ -269,7 +296,8 @@ def render_report(data: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]
         ("Headline results (analysis set: completers)", results_table(completers) + note),
         ("Muscle strength and disease activity over time", trajectory_figure(data["trajectories"])),
         ("Skin signs at baseline and at last follow-up", skin_figure(tables["skin_signs"]) + note),
-        ("Time to off oral corticosteroids", km_figure(data["steroids"], km["n"], km["events"])),
+        ("Time to off oral corticosteroids", km_figure(data["steroids"], km["n"], km["events"])
+         + km_population_note(km) + note),
         ("Data quality (marts.dq_results)", frame_table(dq)),
         ("Study parameters of this build", frame_table(data["parameters"])),
     ]

@@ -21,8 +21,9 @@ from jdm.warehouse_io import replace_table
 ANALYSIS_SETS = ("completers", "all_treated")
 RESULTS_TABLE = "marts.study_results"
 BOOTSTRAP_SEED = 20_110_101
-DAYS_PER_MONTH = 365.25 / 12
-KM_MONTHS = (12, 18, 24)
+# The proportions off steroids are read from the Kaplan-Meier curve at these
+# timepoints' target days, as this build defined them (marts.analysis_timepoints).
+KM_TIMEPOINTS = ("month_12", "month_18", "month_24")
 RESULT_COLUMN_TYPES = {
     "analysis_set": "varchar", "analysis": "varchar", "measure": "varchar", "timepoint": "varchar",
     "test": "varchar", "n": "integer", "estimate": "double", "ci_low": "double", "ci_high": "double",
@@ -69,9 +70,10 @@ ANALYSED_ROWS = [
 
 
 def read_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """The rows the analyses need. Values come twice: as text, exact as
-    stored (decimals, for the Wilcoxon differences), and as floats (for
-    counting and medians)."""
+    """The rows the analyses need, in a fixed order (the bootstrap resamples
+    by position: the same rows in another order would give another
+    interval). Values come twice: as text, exact as stored (decimals, for
+    the Wilcoxon differences), and as floats (for counting and medians)."""
     wanted = ", ".join(f"('{m}', '{t}')" for m, t in ANALYSED_ROWS)
     return {
         "outcomes": con.execute(f"""
@@ -81,10 +83,14 @@ def read_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
                    o.is_improved, o.pct_change_from_baseline, o.in_completers, o.in_all_treated,
                    p.has_muscle_weakness_at_baseline
             from marts.outcome_timepoints o join marts.patients p using (patient_id)
-            where (o.measure, o.timepoint) in ({wanted})""").df(),
+            where (o.measure, o.timepoint) in ({wanted})
+            order by o.measure, o.timepoint, o.patient_id""").df(),
         "discontinuation": con.execute("""
             select patient_id, days_to_off_steroids_or_censoring, is_off_steroids, in_completers, in_all_treated
-            from marts.steroid_discontinuation""").df(),
+            from marts.steroid_discontinuation
+            where is_in_time_to_off_steroids_analysis
+            order by patient_id""").df(),
+        "timepoints": con.execute("select timepoint, target_day from marts.analysis_timepoints").df(),
     }
 
 
@@ -149,16 +155,20 @@ def analyse_set(data: dict[str, pd.DataFrame], analysis_set: str) -> list[Result
     rows.append(ResultRow(analysis_set, "steroid_dose_change", "steroid_dose_mg_kg_day", "month_6", "pct_change",
                           median.n, estimate=median.median, ci_low=median.ci_low, ci_high=median.ci_high,
                           method=median.method + "; patients with a non-zero baseline dose"))
+    # Among the patients on oral steroids at baseline, followed after the index date.
     stops = data["discontinuation"]
-    stops = stops[stops[flag].astype(bool) & stops["days_to_off_steroids_or_censoring"].notna()]
+    stops = stops[stops[flag].astype(bool)]
+    target_days = dict(zip(data["timepoints"]["timepoint"], data["timepoints"]["target_day"]))
     km = stats.kaplan_meier(list(stops["days_to_off_steroids_or_censoring"]), list(stops["is_off_steroids"].astype(bool)),
-                            at=[round(m * DAYS_PER_MONTH) for m in KM_MONTHS])
+                            at=[float(target_days[t]) for t in KM_TIMEPOINTS])
+    population = "patients on oral steroids at baseline"
     rows.append(ResultRow(analysis_set, "time_to_off_steroids", "steroid_dose_mg_kg_day", "median", "kaplan_meier",
-                          km.n, estimate=km.median_time, method=f"{km.method}; median days from index; {km.events} events"))
-    for months, (day, (estimate, low, high)) in zip(KM_MONTHS, km.proportion_with_event.items()):
-        rows.append(ResultRow(analysis_set, "time_to_off_steroids", "steroid_dose_mg_kg_day", f"month_{months}",
+                          km.n, estimate=km.median_time,
+                          method=f"{km.method}; {population}; median days from index as R's survfit; {km.events} events"))
+    for timepoint, (day, (estimate, low, high)) in zip(KM_TIMEPOINTS, km.proportion_with_event.items()):
+        rows.append(ResultRow(analysis_set, "time_to_off_steroids", "steroid_dose_mg_kg_day", timepoint,
                               "kaplan_meier", km.n, estimate=estimate, ci_low=low, ci_high=high,
-                              method=f"{km.method}; proportion off steroids by day {int(day)}"))
+                              method=f"{km.method}; proportion off steroids by day {int(day)}; {population}"))
 
     # Holm over this set's family of Wilcoxon and McNemar tests.
     family = [r for r in rows if r.test in ("wilcoxon", "mcnemar")]

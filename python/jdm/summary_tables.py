@@ -13,7 +13,8 @@ from the others:
 - headline results, both analysis sets in one table per analysis (the
   completers are a subset of all treated, so their difference is a count
   too): a proportion's n - successes, a Wilcoxon row's n - improved, the
-  Kaplan-Meier n - events;
+  Kaplan-Meier n - events, and the patients of the set it does not analyse
+  (not on steroids at baseline, status unknown, no follow-up) beside n;
 - skin signs, one table per sign: the bars (present at baseline and at last
   follow-up), the share free at last follow-up, McNemar's discordant pairs
   and the calcinosis resolved among those with it at baseline all count the
@@ -65,6 +66,10 @@ SKIN_BARS = {"baseline_n", "baseline_present", "last_n", "last_present"}
 SKIN_RESULTS = {"calcinosis": {"pa", "pairs_present_at_baseline"}}
 SKIN_RESULTS_DEFAULT = {"last_absent", "last_n", "pairs", "pa", "ap"}
 
+# The patients of an analysis set the time to off steroids does not analyse
+# (protocol: counted and reported), besides the analysed n.
+KM_NOT_ANALYSED = ("not_on_steroids_at_baseline", "steroids_at_baseline_unknown", "no_follow_up")
+
 SEX_LABELS = {"F": "Female", "M": "Male", "U": "Unknown"}
 NOT_RECORDED = "not recorded"
 
@@ -108,22 +113,31 @@ def _two_sets(table: str, per_set: Mapping[str, list[Cell]], relations: list[dic
 
 
 def attrition_table(attrition: pd.DataFrame, analysis_set_sizes: Mapping[str, int]) -> pd.DataFrame:
-    """The STROBE flow as printed: patients_remaining and patients_excluded
-    as text. A step's remaining count equal to an analysis set's size is
-    kept (the analyses print it anyway)."""
-    steps = attrition.sort_values("step_number").reset_index(drop=True)
+    """The STROBE flow as printed, one row per step and exclusion reason (as
+    marts.attrition): patients_remaining and patients_excluded (by the
+    reason) as text; the remaining count before a step is the one after plus
+    the step's exclusions, all reasons (patients_excluded_at_step, implied by
+    the printed counts, is not printed). A remaining count equal to an
+    analysis set's size is kept (the analyses print it anyway)."""
+    rows = attrition.sort_values(["step_number", "exclusion_reason_order"], na_position="first").reset_index(drop=True)
     kept = set(analysis_set_sizes.values())
     cells, relations = [], []
-    for i, step in steps.iterrows():
-        cells.append(Cell(f"remaining.{i}", int(step.patients_remaining), keep=int(step.patients_remaining) in kept))
-        cells.append(Cell(f"excluded.{i}", int(step.patients_excluded)))
-        if i:
-            relations.append(total_of(f"remaining.{i - 1}", [f"remaining.{i}", f"excluded.{i}"]))
+    previous = None
+    for step, at_step in rows.groupby("step_number", sort=True):
+        remaining = int(at_step["patients_remaining"].iloc[0])
+        cells.append(Cell(f"remaining.{step}", remaining, keep=remaining in kept))
+        if previous is not None:
+            reasons = [f"excluded.{step}.{reason}" for reason in at_step["exclusion_reason"]]
+            cells += [Cell(name, int(v)) for name, v in zip(reasons, at_step["patients_excluded"])]
+            relations.append(total_of(f"remaining.{previous}", [f"remaining.{step}", *reasons]))
+        previous = step
     table = _protect("attrition", cells, relations)
-    printed = steps.copy()
-    printed["patients_remaining"] = [table.text(f"remaining.{i}") for i in range(len(steps))]
-    printed["patients_excluded"] = [table.text(f"excluded.{i}") for i in range(len(steps))]
-    return printed
+    first = rows["step_number"].min()
+    printed = rows.copy()
+    printed["patients_remaining"] = [table.text(f"remaining.{step}") for step in rows["step_number"]]
+    printed["patients_excluded"] = ["0" if step == first else table.text(f"excluded.{step}.{reason}")
+                                    for step, reason in zip(rows["step_number"], rows["exclusion_reason"])]
+    return printed.drop(columns=["patients_excluded_at_step"], errors="ignore")
 
 
 def skin_tables(skin_counts: pd.DataFrame) -> dict[str, Suppressed]:
@@ -192,9 +206,12 @@ def _count_tables(results: pd.DataFrame, km_counts: pd.DataFrame) -> dict[tuple,
             if set(rows.loc[rows["analysis_set"] == analysis_set, "n"]) != {n}:
                 raise ValueError(f"Kaplan-Meier n of {analysis_set} disagrees with marts.study_results: "
                                  "rerun `jdm stats`")
-            per_set[analysis_set] = [Cell("n", n), Cell("events", events), Cell("censored", n - events, shown=False)]
+            per_set[analysis_set] = [Cell("n", n), Cell("events", events), Cell("censored", n - events, shown=False),
+                                     *(Cell(name, int(counted[name])) for name in KM_NOT_ANALYSED),
+                                     Cell("set_size", int(counted["set_size"]), keep=True)]
         tables[(analysis, measure)] = _two_sets(f"{analysis} {measure}", per_set,
-                                                [total_of("n", ["events", "censored"])])
+                                                [total_of("n", ["events", "censored"]),
+                                                 total_of("set_size", ["n", *KM_NOT_ANALYSED])])
     return tables
 
 
@@ -219,7 +236,7 @@ def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_cou
     printed = []
     for row in results.itertuples():
         text = {"n": str(row.n), "successes": "", "n_improved": "", "present_to_absent": "",
-                "absent_to_present": "", "events": ""}
+                "absent_to_present": "", "events": "", **{name: "" for name in KM_NOT_ANALYSED}}
         estimate, ci_low, ci_high, statistic = row.estimate, row.ci_low, row.ci_high, row.statistic
         method = row.method
         if row.test in ("proportion", "mcnemar"):
@@ -245,7 +262,8 @@ def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_cou
         elif row.test == "kaplan_meier":
             table = counts[(row.analysis, row.measure)]
             s = f"{row.analysis_set}."
-            text.update(n=table.text(s + "n"), events=table.text(s + "events"))
+            text.update(n=table.text(s + "n"), events=table.text(s + "events"),
+                        **{name: table.text(s + name) for name in KM_NOT_ANALYSED})
             method = re.sub(r"(^|; )\d+ events($|; )", rf"\g<1>{text['events']} events\g<2>", method)
             if row.timepoint == "median":
                 result = f"median {estimate:.0f} days" if pd.notna(estimate) else "median not reached"

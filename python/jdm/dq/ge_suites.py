@@ -116,8 +116,6 @@ SUITES = [
     ]),
     Suite("marts.patients", [
         not_null("patient_id"), not_null("in_completers"), not_null("in_all_treated"),
-        in_set("exclusion_reason", ["not_exposed_in_study_period", "ineligible_diagnosis",
-                                    "no_baseline_assessment", "insufficient_follow_up"]),
         # A juvenile cohort: an older age points at a date of birth to check.
         between("age_at_index_years", 0, 25, severity="warn"),
         not_before("index_date", "date_of_birth"),
