@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 from dbt_support import DbtRun, build
@@ -15,3 +19,22 @@ def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     root = tmp_path_factory.mktemp("default")
     generate_extract(out_dir=root / "extract", patients=410, seed=42, defect_rate=0.0, progress=False)
     return build(root / "extract", root / "build")
+
+
+@dataclass(frozen=True)
+class DirtyBuild:
+    run: DbtRun
+    manifest: list[dict[str, str]]  # defect_manifest.csv: the answer key
+    extract: Path
+
+
+@pytest.fixture(scope="session")
+def dirty_build(tmp_path_factory: pytest.TempPathFactory) -> DirtyBuild:
+    """The warehouse built on a messy synthetic extract: 410 patients, seed
+    11, 5 % of each file's rows given one of the spec's defects (the
+    steroid and exposure paths included), listed in the manifest."""
+    root = tmp_path_factory.mktemp("dirty")
+    summary = generate_extract(out_dir=root / "extract", patients=410, seed=11, defect_rate=0.05, progress=False)
+    with open(summary.manifest_path, newline="", encoding="utf-8") as fh:
+        manifest = list(csv.DictReader(fh))
+    return DirtyBuild(build(root / "extract", root / "build"), manifest, root / "extract")

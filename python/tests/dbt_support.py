@@ -53,8 +53,13 @@ def run_dbt(args: list[str], extract_dir: Path, work_dir: Path, *, vars: str | N
 
 
 def build(extract_dir: Path, work_dir: Path) -> DbtRun:
-    """`dbt build` that must succeed (the output is shown if it does not)."""
-    run = run_dbt(["build"], extract_dir, work_dir)
+    """`dbt build` that must succeed (the output is shown if it does not).
+
+    JDM_TEST_DBT_EXCLUDE (for checking that a test can fail): nodes to leave
+    out, e.g. "test_type:unit test_type:data", so that a fault put into a
+    model on purpose reaches the Python tests instead of stopping the build."""
+    exclude = os.environ.get("JDM_TEST_DBT_EXCLUDE", "").split()
+    run = run_dbt(["build", *(["--exclude", *exclude] if exclude else [])], extract_dir, work_dir)
     assert run.returncode == 0, run.output[-6000:]
     return run
 

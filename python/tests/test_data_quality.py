@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dbt_support import DBT, REPO_ROOT, DbtRun, build
+from dbt_support import DBT, REPO_ROOT, DbtRun
 from jdm.dq.ge_suites import SUITES
 from jdm.dq.run import run_dq
-from jdm.generator import generate_extract
 
 
 def dq_frame(run: DbtRun, tmp_path: Path):
@@ -63,13 +62,9 @@ def test_rerunning_rebuilds_the_table(default_dq, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def dirty_dq(tmp_path_factory: pytest.TempPathFactory):
+def dirty_dq(dirty_build, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("dq_dirty")
-    summary = generate_extract(out_dir=root / "extract", patients=410, seed=11, defect_rate=0.05, progress=False)
-    run = build(root / "extract", root / "build")
-    with open(summary.manifest_path, newline="", encoding="utf-8") as fh:
-        manifest = list(csv.DictReader(fh))
-    return run, dq_frame(run, root), manifest, root / "extract"
+    return dirty_build.run, dq_frame(dirty_build.run, root), dirty_build.manifest, dirty_build.extract
 
 
 def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:

@@ -195,20 +195,54 @@ def test_a_chain_with_a_single_small_exclusion() -> None:
     assert_no_small_count_recoverable(cells, relations, table)
 
 
+def flow_frame(remaining: Sequence[int], excluded: Sequence[Sequence[int]]) -> pd.DataFrame:
+    """marts.attrition's shape: one row per step and reason (step 1: none)."""
+    rows = [{"step_number": 1, "step": "s1", "step_description": "S1", "exclusion_reason_order": None,
+             "exclusion_reason": None, "exclusion_reason_label": None, "patients_excluded": 0,
+             "patients_excluded_at_step": 0, "patients_remaining": remaining[0]}]
+    for k in range(1, len(remaining)):
+        for order, count in enumerate(excluded[k - 1], start=1):
+            rows.append({"step_number": k + 1, "step": f"s{k + 1}", "step_description": f"S{k + 1}",
+                         "exclusion_reason_order": order, "exclusion_reason": f"r{k + 1}_{order}",
+                         "exclusion_reason_label": f"R{k + 1}.{order}", "patients_excluded": count,
+                         "patients_excluded_at_step": sum(excluded[k - 1]), "patients_remaining": remaining[k]})
+    return pd.DataFrame(rows)
+
+
 def test_attrition_table_prints_the_flow_suppressed() -> None:
-    flow = pd.DataFrame({"step_number": [1, 2, 3, 4, 5], "step": list("abcde"), "step_description": list("ABCDE"),
-                         "patients_remaining": [410, 56, 52, 50, 47], "patients_excluded": [0, 354, 4, 2, 3],
-                         "exclusion_reason": [None, "w", "x", "y", "z"]})
+    flow = flow_frame([410, 56, 52, 50, 47], [[354], [4], [2], [3]])
     printed = attrition_table(flow, {"completers": 47, "all_treated": 52})
     assert list(printed["patients_remaining"]) == ["410", "*", "52", "*", "47"]
     assert list(printed["patients_excluded"]) == ["0", "*", "<5", "<5", "<5"]
 
 
+def test_a_step_with_two_reasons_is_protected_as_a_sum() -> None:
+    # Step 2 excludes 351 as not exposed and 3 as exposure date uncertain:
+    # 410 = 56 + 351 + 3, so printing 410, 56 and 351 would give the 3 away.
+    flow = flow_frame([410, 56, 52, 50, 47], [[351, 3], [4], [2], [3]])
+    printed = attrition_table(flow, {"completers": 47, "all_treated": 52})
+    assert list(printed["step_number"]) == [1, 2, 2, 3, 4, 5]
+    assert list(printed["exclusion_reason"])[1:3] == ["r2_1", "r2_2"]
+    assert printed["patients_excluded"].iloc[2] == SMALL
+    cells = [Cell("remaining.1", 410), Cell("remaining.2", 56), Cell("excluded.2.a", 351), Cell("excluded.2.b", 3),
+             Cell("remaining.3", 52), Cell("excluded.3", 4), Cell("remaining.4", 50), Cell("excluded.4", 2),
+             Cell("remaining.5", 47), Cell("excluded.5", 3)]
+    relations = [total_of("remaining.1", ["remaining.2", "excluded.2.a", "excluded.2.b"]),
+                 total_of("remaining.2", ["remaining.3", "excluded.3"]),
+                 total_of("remaining.3", ["remaining.4", "excluded.4"]),
+                 total_of("remaining.4", ["remaining.5", "excluded.5"])]
+    texts = dict(zip(["remaining.1", "remaining.2", "remaining.3", "remaining.4", "remaining.5"],
+                     printed.drop_duplicates("step_number")["patients_remaining"]))
+    texts |= dict(zip(["excluded.2.a", "excluded.2.b", "excluded.3", "excluded.4", "excluded.5"],
+                      printed["patients_excluded"].iloc[1:]))
+    possible = possible_values(cells, relations, texts)
+    for name in ("excluded.2.b", "excluded.3", "excluded.4", "excluded.5"):
+        assert len(possible[name]) >= 2, (name, possible[name])
+
+
 def test_analysis_sets_differing_by_a_small_count_are_hidden_in_the_flow_too() -> None:
     # 52 all treated, 49 completers: keeping both would print the 3 excluded.
-    flow = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": list("abcd"), "step_description": list("ABCD"),
-                         "patients_remaining": [410, 60, 52, 49], "patients_excluded": [0, 350, 8, 3],
-                         "exclusion_reason": [None, "x", "y", "z"]})
+    flow = flow_frame([410, 60, 52, 49], [[350], [8], [3]])
     printed = attrition_table(flow, {"completers": 49, "all_treated": 52})
     assert printed["patients_excluded"].iloc[3] == SMALL
     cells, relations = chain([410, 60, 52, 49])
@@ -356,7 +390,8 @@ def test_any_small_two_by_two_table_with_margins_is_protected(interior: list[int
 
 COUNT_COLUMNS = {
     "attrition.csv": ["patients_remaining", "patients_excluded"],
-    "headline_results.csv": ["n", "successes", "n_improved", "present_to_absent", "absent_to_present", "events"],
+    "headline_results.csv": ["n", "successes", "n_improved", "present_to_absent", "absent_to_present", "events",
+                             "not_on_steroids_at_baseline", "steroids_at_baseline_unknown", "no_follow_up"],
     "skin_signs.csv": ["present", "n"],
     "baseline_characteristics.csv": ["patients"],
 }
@@ -425,24 +460,33 @@ def test_percentages_and_intervals_of_a_suppressed_count_are_blank(published) ->
 
 def test_the_flow_hides_the_small_exclusions(published) -> None:
     run, files, tables, _, _ = published
-    truth = run.query("select patients_remaining, patients_excluded from marts.attrition order by step_number")
-    assert [e for _, e in truth] == [0, 354, 4, 2, 3]  # the default extract
+    truth = run.query("""select step_number, exclusion_reason, patients_remaining, patients_excluded
+                         from marts.attrition order by step_number, exclusion_reason_order""")
+    # the default extract: nobody's exposure date is uncertain
+    assert [(r, e) for _, r, _, e in truth] == [
+        (None, 0), ("not_exposed_in_study_period", 354), ("exposure_date_uncertain", 0),
+        ("ineligible_diagnosis", 4), ("no_baseline_assessment", 2), ("insufficient_follow_up", 3)]
     printed = tables["attrition.csv"]
-    assert list(printed["patients_excluded"])[2:] == [SMALL, SMALL, SMALL]
+    assert list(printed["patients_excluded"])[2:] == ["0", SMALL, SMALL, SMALL]
     # From what is printed, with the true counts, no small exclusion can be worked out.
-    cells, relations = chain([r for r, _ in truth])
-    texts = dict(zip([f"remaining.{k}" for k in range(len(truth))], printed["patients_remaining"]))
-    texts |= {f"excluded.{k}": printed["patients_excluded"][k] for k in range(1, len(truth))}
+    remaining = list({step: r for step, _, r, _ in truth}.values())  # one per step, in order
+    cells, relations = chain(remaining)
+    cells.append(Cell("excluded.1.uncertain", 0))
+    relations[0] = total_of("remaining.0", ["remaining.1", "excluded.1", "excluded.1.uncertain"])
+    by_step = printed.drop_duplicates("step_number")["patients_remaining"].tolist()
+    texts = {f"remaining.{k}": text for k, text in enumerate(by_step)}
+    excluded = printed["patients_excluded"].tolist()
+    texts |= {"excluded.1": excluded[1], "excluded.1.uncertain": excluded[2],
+              "excluded.2": excluded[3], "excluded.3": excluded[4], "excluded.4": excluded[5]}
     possible = possible_values(cells, relations, texts)
     for k in (2, 3, 4):
         assert len(possible[f"excluded.{k}"]) >= 2, possible
     # The report's flow prints the same.
     text = files.report.read_text(encoding="utf-8")
     boxes = re.findall(r"(n = |Excluded: )([^<\s]+)", text)
-    assert [v for kind, v in boxes if kind == "n = "][:len(truth)] == [
-        t.replace("<", "&lt;") for t in printed["patients_remaining"]]
+    assert [v for kind, v in boxes if kind == "n = "][:len(by_step)] == [t.replace("<", "&lt;") for t in by_step]
     assert [v for kind, v in boxes if kind == "Excluded: "] == [
-        t.replace("<", "&lt;") for t in printed["patients_excluded"] if t != "0"]
+        t.replace("<", "&lt;") for t in excluded if t != "0"]
 
 
 def test_no_count_from_1_to_4_in_the_report(published) -> None:
@@ -485,7 +529,10 @@ def test_the_statistics_stay_those_of_the_full_data(published) -> None:
     assert rash["method"].endswith("present->absent 25, absent->present 1")
     calcinosis = completers.loc[("calcinosis_resolved", "calcinosis", "last_follow_up")]
     assert (calcinosis["successes"], calcinosis["n"]) == (9, 13)
-    assert completers.loc[("time_to_off_steroids", "steroid_dose_mg_kg_day", "median"), "method"].endswith("43 events")
+    events = run.query("""select count(*) filter (where is_off_steroids) from marts.steroid_discontinuation
+                          where in_completers and is_in_time_to_off_steroids_analysis""")[0][0]
+    assert completers.loc[("time_to_off_steroids", "steroid_dose_mg_kg_day", "median"), "method"].endswith(
+        f"; {events} events")
     # p-values and the statistics of measurements are printed as computed.
     headline = tables["headline_results.csv"].set_index(["analysis_set", "analysis", "measure", "timepoint"])
     for row in after.itertuples():
@@ -588,30 +635,43 @@ def test_the_kaplan_meier_counts_as_printed_give_no_small_count_back(published) 
     run, files, tables, _, _ = published
     headline = tables["headline_results.csv"]
     km = headline[(headline["test"] == "kaplan_meier")]
-    truth = {s: run.query(f"""select count(*), count(*) filter (where is_off_steroids)
-                              from marts.steroid_discontinuation
-                              where in_{s} and days_to_off_steroids_or_censoring is not null""")[0]
-             for s in ("completers", "all_treated")}
+    # The analysis set's patients: analysed (on oral steroids at baseline and
+    # followed: events + censored), and the three kinds the analysis counts
+    # without analysing them.
+    others = ("not_on_steroids_at_baseline", "steroids_at_baseline_unknown", "no_follow_up")
+    truth = {s: dict(zip(("set_size", "n", "events", *others), run.query(f"""
+        select count(*),
+               count(*) filter (where is_in_time_to_off_steroids_analysis),
+               count(*) filter (where is_in_time_to_off_steroids_analysis and is_off_steroids),
+               count(*) filter (where is_on_steroids_at_baseline = false),
+               count(*) filter (where is_on_steroids_at_baseline is null),
+               count(*) filter (where is_on_steroids_at_baseline and last_visit_date <= index_date)
+        from marts.steroid_discontinuation where in_{s}""")[0])) for s in ("completers", "all_treated")}
     cells, relations, status = [], [], {}
-    for analysis_set, (n, events) in truth.items():
+    for analysis_set, counts in truth.items():
+        counts["censored"] = counts["n"] - counts["events"]
         rows = km[km["analysis_set"] == analysis_set]
         printed = {"n": set(rows["n"]), "events": set(rows["events"]) | {
-            re.search(r"; (\S+) events", m).group(1) for m in rows["method"] if "events" in m}}
-        for name, value in (("n", n), ("events", events), ("censored", n - events)):
-            cells.append(Cell(f"{analysis_set}.{name}", value))
+            re.search(r"; (\S+) events", m).group(1) for m in rows["method"] if "events" in m},
+            **{name: set(rows[name]) for name in others}}
+        for name, value in counts.items():
+            cells.append(Cell(f"{analysis_set}.{name}", value, keep=name == "set_size"))
             texts = printed.get(name, set())
             assert len(texts) <= 1 and texts <= {str(value), SMALL, SECONDARY}, (analysis_set, name, texts)
             text = next(iter(texts), None)
-            status[f"{analysis_set}.{name}"] = ("shown" if text == str(value) else "small" if text == SMALL
-                                                else "secondary" if text == SECONDARY else "hidden")
+            status[f"{analysis_set}.{name}"] = ("shown" if text == str(value) or name == "set_size" else
+                                                "small" if text == SMALL else
+                                                "secondary" if text == SECONDARY else "hidden")
         relations.append(total_of(f"{analysis_set}.n", [f"{analysis_set}.events", f"{analysis_set}.censored"]))
-    for name in ("n", "events", "censored"):
-        value = next(c.value for c in cells if c.name == f"all_treated.{name}") - next(
-            c.value for c in cells if c.name == f"completers.{name}")
+        relations.append(total_of(f"{analysis_set}.set_size", [f"{analysis_set}.n", *(f"{analysis_set}.{o}" for o in others)]))
+    for name in truth["completers"]:
+        value = truth["all_treated"][name] - truth["completers"][name]
         cells.append(Cell(f"difference.{name}", value))
         status[f"difference.{name}"] = "hidden"
         relations.append(total_of(f"all_treated.{name}", [f"completers.{name}", f"difference.{name}"]))
     assert exposed(cells, relations, status) == []
     completers = km[km["analysis_set"] == "completers"].iloc[0]
+    text = files.report.read_text(encoding="utf-8")
     title = f"n = {completers['n']}, {completers['events']} stopped".replace("<", "&lt;")
-    assert title in files.report.read_text(encoding="utf-8")
+    assert title in text
+    assert f"{completers['not_on_steroids_at_baseline']} not on oral corticosteroids at baseline".replace("<", "&lt;") in text

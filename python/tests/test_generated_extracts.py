@@ -4,14 +4,10 @@ class's reason code (the generator's manifest is the answer key)."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
-from dbt_support import DbtRun, build
+from dbt_support import DbtRun
 from jdm.extract_spec import DEFECT_CLASSES
-from jdm.generator import generate_extract
 
 # Staging column that holds a spec column's normalised value.
 STAGED_COLUMN = {
@@ -33,14 +29,8 @@ STAGING_MODEL = {
 
 
 @pytest.fixture(scope="module")
-def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRun, list[dict[str, str]]]:
-    root = tmp_path_factory.mktemp("dirty")
-    summary = generate_extract(
-        out_dir=root / "extract", patients=410, seed=7, defect_rate=0.02, progress=False
-    )
-    with open(summary.manifest_path, newline="", encoding="utf-8") as fh:
-        manifest = list(csv.DictReader(fh))
-    return build(root / "extract", root / "build"), manifest
+def dirty(dirty_build) -> tuple[DbtRun, list[dict[str, str]]]:
+    return dirty_build.run, dirty_build.manifest
 
 
 def test_default_extract_builds_cleanly(default_build: DbtRun) -> None:
