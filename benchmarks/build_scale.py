@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jdm.extract_spec import EXTRACT_FILES
+from jdm.ingest.dictionary import EXTRACT_FILES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ See python/jdm/landing.py for how records are read and numbered."""
 
 
 def model(dbt, session):
-    from jdm.landing import land_registry_file, write_landing_report
+    from jdm.ingest.landing import land_registry_file, write_landing_report
 
     relation, report = land_registry_file(session, dbt.config.get("extract_dir"), "visits.csv")
     write_landing_report(session, dbt.this.schema, report)

@@ -37,7 +37,7 @@ def _dq(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from jdm.study_analysis import RESULTS_TABLE, run_stats
+    from jdm.study.analysis import RESULTS_TABLE, run_stats
 
     frame = run_stats(Path(args.db))
     print(f"{len(frame)} results written to {RESULTS_TABLE}")
@@ -47,7 +47,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from jdm.report import write_report
+    from jdm.report.study_report import write_report
 
     published = write_report(Path(args.db), Path(args.out))
     print(f"Study report: {published.report}")
@@ -57,8 +57,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from jdm.publish import PublishRefused, publish
-    from jdm.pseudonyms import MissingKeyError, key_from_environment
+    from jdm.serve.publish import PublishRefused, publish
+    from jdm.serve.pseudonyms import MissingKeyError, key_from_environment
 
     try:
         key = key_from_environment(allow_demo=args.allow_demo_key)
@@ -75,7 +75,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _pseudonym(args: argparse.Namespace) -> int:
-    from jdm.pseudonyms import MissingKeyError, key_from_environment, pseudonym
+    from jdm.serve.pseudonyms import MissingKeyError, key_from_environment, pseudonym
 
     try:
         key = key_from_environment(allow_demo=args.allow_demo_key)
@@ -88,7 +88,7 @@ def _pseudonym(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    from jdm.reader import connect_reader
+    from jdm.serve.reader import connect_reader
 
     with connect_reader(Path(args.db)) as con:
         frame = con.execute(args.query).df()

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from jdm.reader import sqlalchemy_url
+from jdm.serve.reader import sqlalchemy_url
 
 # One statement over several marts: a consistent snapshot gives numbers that
 # all belong to the same publication.

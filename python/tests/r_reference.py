@@ -1,5 +1,5 @@
 """Reference computations written out from R's own code paths, with no scipy,
-so the tests compare jdm.stats with an independent implementation rather
+so the tests compare jdm.study.stats with an independent implementation rather
 than with itself.
 
 - `r_paired_wilcoxon`: R's `wilcox.test.default(x, y, paired = TRUE)` with

@@ -1,4 +1,4 @@
-"""Tests for jdm.csv_records: the careful reader for unclean registry extracts."""
+"""Tests for jdm.ingest.csv_records: the careful reader for unclean registry extracts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from jdm import csv_records
-from jdm.csv_records import (
+from jdm.ingest import csv_records
+from jdm.ingest.csv_records import (
     CsvFileError,
     FileScan,
     Header,

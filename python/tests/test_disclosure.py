@@ -1,4 +1,4 @@
-"""Small-cell suppression (jdm.disclosure) on worked examples, checked by
+"""Small-cell suppression (jdm.report.disclosure) on worked examples, checked by
 brute force over the whole numbers a reader could put in each unprinted
 cell (independently of the linear programming `protect` uses); then on the
 default build: the report and the exported summary tables print no count
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jdm.disclosure import (CannotProtect, PRIMARY, SECONDARY, SECONDARY_STATUS, SHOWN, SMALL, Cell, Suppressed, count_text, exposed, protect, ranges,
+from jdm.report.disclosure import (CannotProtect, PRIMARY, SECONDARY, SECONDARY_STATUS, SHOWN, SMALL, Cell, Suppressed, count_text, exposed, protect, ranges,
                             total_of)
-from jdm.summary_tables import attrition_table, baseline_table
+from jdm.report.summary_tables import attrition_table, baseline_table
 
 # --- brute force ------------------------------------------------------------
 
@@ -307,8 +307,8 @@ def test_derived_percentages_are_blank_when_a_count_is_suppressed() -> None:
 def test_headline_results_blank_what_a_suppressed_count_gives_back() -> None:
     from dataclasses import asdict
 
-    from jdm.study_analysis import ResultRow
-    from jdm.summary_tables import headline_table, skin_tables
+    from jdm.study.analysis import ResultRow
+    from jdm.report.summary_tables import headline_table, skin_tables
 
     # Rash: baseline x last follow-up among the pairs (pp, pa, ap, aa); all
     # treated = completers + 6 patients. Only 3 went from rash to none.
@@ -400,8 +400,8 @@ COUNT_COLUMNS = {
 @pytest.fixture(scope="module")
 def published(default_build, tmp_path_factory):
     from jdm.dq.run import run_dq
-    from jdm.report import write_report
-    from jdm.study_analysis import run_stats
+    from jdm.report.study_report import write_report
+    from jdm.study.analysis import run_stats
 
     run = default_build
     run_stats(run.db_path)
@@ -584,7 +584,7 @@ def test_the_skin_counts_as_printed_give_no_small_count_back(published) -> None:
     and calcinosis resolved count the same patients: put what the CSVs print
     into one table per sign (both analysis sets and their difference) with
     the true counts: no small count, printed or implied, can be worked out."""
-    from jdm.disclosure import HIDDEN, PRIMARY, SECONDARY_STATUS, SHOWN
+    from jdm.report.disclosure import HIDDEN, PRIMARY, SECONDARY_STATUS, SHOWN
 
     run, _, tables, _, _ = published
     headline, bars = tables["headline_results.csv"], tables["skin_signs.csv"]

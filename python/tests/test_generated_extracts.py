@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dbt_support import DbtRun
-from jdm.extract_spec import DEFECT_CLASSES
+from jdm.ingest.dictionary import DEFECT_CLASSES
 
 # Staging column that holds a spec column's normalised value.
 STAGED_COLUMN = {

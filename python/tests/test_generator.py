@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jdm.extract_spec import DEFECT_CLASSES, EXTRACT_FILES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
+from jdm.ingest.dictionary import DEFECT_CLASSES, EXTRACT_FILES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
 from jdm.generator import extract as extract_module
 from jdm.generator import generate_extract
 

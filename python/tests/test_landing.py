@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jdm.landing import ExtractContractError, land_registry_file
+from jdm.ingest.landing import ExtractContractError, land_registry_file
 
 HEADER = "patient_id,sample_date,test,value,unit"
 RECORDS = [

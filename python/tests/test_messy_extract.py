@@ -71,7 +71,7 @@ from pathlib import Path
 import pytest
 
 from dbt_support import DbtRun, build, write_file
-from jdm.study_analysis import run_stats
+from jdm.study.analysis import run_stats
 
 METADATA = """\
 registry,extract_date,spec_version

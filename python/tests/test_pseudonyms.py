@@ -9,7 +9,7 @@ import hmac
 import duckdb
 import pytest
 
-from jdm.pseudonyms import (DEMO_KEY, HEX_DIGITS, MissingKeyError, PseudonymKey, key_from_environment,
+from jdm.serve.pseudonyms import (DEMO_KEY, HEX_DIGITS, MissingKeyError, PseudonymKey, key_from_environment,
                             pseudonym, sql_macro)
 
 IDS = ["JDM00042", "JDM00042-V003", " JDM00042", "", "ID with spaces, commas and 'quotes'", "Åsa-ü-名前", "x" * 500]

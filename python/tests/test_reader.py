@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from dbt_support import DbtRun
-from jdm.reader import connect_reader
+from jdm.serve.reader import connect_reader
 
 PROBES = {
     "insert": "insert into marts.attrition select * from marts.attrition",

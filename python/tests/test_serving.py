@@ -32,11 +32,11 @@ from sqlalchemy.pool import NullPool
 
 from bi_reader import SNAPSHOT_QUERY
 from dbt_support import REPO_ROOT
-from jdm import publish as publish_module
+from jdm.serve import publish as publish_module
 from jdm.generator import generate_extract
-from jdm.pseudonyms import PseudonymKey, pseudonym
-from jdm.publish import IDENTIFYING_COLUMNS, PublishRefused, publish
-from jdm.reader import connect_reader, sqlalchemy_url
+from jdm.serve.pseudonyms import PseudonymKey, pseudonym
+from jdm.serve.publish import IDENTIFYING_COLUMNS, PublishRefused, publish
+from jdm.serve.reader import connect_reader, sqlalchemy_url
 from test_reader import PROBES
 
 KEY_1 = "serving-test-key-one-0123456789abcdef0123456789"

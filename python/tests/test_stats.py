@@ -11,7 +11,7 @@ import pytest
 
 import numpy as np
 
-from jdm.stats import (
+from jdm.study.stats import (
     exact_mcnemar,
     holm,
     kaplan_meier,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dbt_support import DbtRun
-from jdm.study_analysis import analyse_set, run_stats
+from jdm.study.analysis import analyse_set, run_stats
 from r_reference import r_paired_wilcoxon
 
 PROTOCOL_ANALYSES = {
@@ -96,7 +96,7 @@ def test_the_marts_are_read_in_a_fixed_order() -> None:
     DuckDB file written by more threads, stores them differently)."""
     import duckdb
 
-    from jdm.study_analysis import read_marts
+    from jdm.study.analysis import read_marts
 
     con = duckdb.connect()
     con.execute("create schema marts")
@@ -143,7 +143,7 @@ def test_numbers_agree_with_the_marts(results) -> None:
         select o.baseline_value, o.value from marts.outcome_timepoints o join marts.patients p using (patient_id)
         where o.in_completers and p.has_muscle_weakness_at_baseline and o.measure = 'cmas'
           and o.timepoint = 'month_12' and o.baseline_value is not null""")
-    # R's wilcox.test written out (r_reference.py), not jdm.stats.
+    # R's wilcox.test written out (r_reference.py), not jdm.study.stats.
     v, p, _ = r_paired_wilcoxon(after=[v for _, v in pairs], before=[b for b, _ in pairs])
     assert row["n"] == len(pairs) > 30
     assert row["p_value"] == pytest.approx(p, rel=1e-9) and row["statistic"] == v
@@ -169,7 +169,7 @@ def test_rerunning_leaves_the_same_rows(results) -> None:
 
 def test_report_renders_self_contained(results, tmp_path) -> None:
     from jdm.dq.run import run_dq
-    from jdm.report import write_report
+    from jdm.report.study_report import write_report
 
     run, frame = results
     run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")

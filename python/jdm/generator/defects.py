@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jdm.extract_spec import LABS, MEDICATIONS, PATIENTS, VISITS
+from jdm.ingest.dictionary import LABS, MEDICATIONS, PATIENTS, VISITS
 from jdm.generator import codes
 from jdm.generator.cohort import Cohort
 from jdm.generator.tables import Table

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from jdm.extract_spec import EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
+from jdm.ingest.dictionary import EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
 from jdm.generator import codes
 from jdm.generator.cohort import generate_cohort, patients_table
 from jdm.generator.course import generate_course

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from jdm.extract_spec import DEFECT_CLASSES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
+from jdm.ingest.dictionary import DEFECT_CLASSES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
 from jdm.generator import codes
 from jdm.generator.tables import Table
 

@@ -11,7 +11,7 @@ Two readers, one result:
   and the file has no blank line, because only then is a record's position in
   the file the same as its position in DuckDB's output (DuckDB skips blank
   lines and lets an unterminated quote swallow the rest of a file).
-* Careful path (`jdm.csv_records`): used for any file the fast path did not
+* Careful path (`jdm.ingest.csv_records`): used for any file the fast path did not
   accept whole. It decodes each field separately, sets aside records whose
   fields cannot be told apart, and resynchronises after a broken quote.
 
@@ -32,8 +32,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from jdm.csv_records import CsvFileError, read_header, scan_records
-from jdm.extract_spec import FILES_BY_NAME, ExtractFile
+from jdm.ingest.csv_records import CsvFileError, read_header, scan_records
+from jdm.ingest.dictionary import FILES_BY_NAME, ExtractFile
 
 # Columns the landing adds; an extra column of the file with one of these
 # names is kept as `extra_<name>`.

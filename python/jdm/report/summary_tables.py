@@ -1,5 +1,5 @@
 """The study's summary tables as published outside the warehouse (the report
-and OUT/summary_tables/*.csv), small-cell suppressed with jdm.disclosure.
+and OUT/summary_tables/*.csv), small-cell suppressed with jdm.report.disclosure.
 
 Pure functions: counts in, tables of printed text out. Each table is
 modelled with every count it prints, the counts those imply, and the
@@ -37,7 +37,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from jdm.disclosure import CannotProtect, Cell, Suppressed, protect, total_of
+from jdm.report.disclosure import CannotProtect, Cell, Suppressed, protect, total_of
 
 SUBSET, SUPERSET = "completers", "all_treated"  # every completer is in all_treated
 SKIN_MEASURES = ("rash", "nailfold_abnormal", "gottrons", "calcinosis")

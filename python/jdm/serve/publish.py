@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from jdm.pseudonyms import PseudonymKey, sql_macro
+from jdm.serve.pseudonyms import PseudonymKey, sql_macro
 
 SERVED_SCHEMAS = ("marts", "reference")
 # Readable by every DuckDB from 0.10 and 1.x on (header version 64).
@@ -141,7 +141,7 @@ def _served_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> t
         elif LOOKS_IDENTIFYING.search(column.lower()) and column not in NOT_IDENTIFYING:
             raise PublishRefused(
                 f"{schema}.{table}.{column} looks identifying and has no serving rule: add one to "
-                "jdm.publish.IDENTIFYING_COLUMNS (pseudonymise, coarsen) before it can be served")
+                "jdm.serve.publish.IDENTIFYING_COLUMNS (pseudonymise, coarsen) before it can be served")
         else:
             select.append(_quote(column))
     return ", ".join(select), transformed

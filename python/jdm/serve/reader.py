@@ -2,7 +2,7 @@
 warehouse: read-only, no access to any other file or the network, no
 extension installed or loaded, and settings that cannot be changed back
 from inside the session. By default it opens the served file (see
-`jdm.publish`), never the file dbt is building."""
+`jdm.serve.publish`), never the file dbt is building."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 each analysis set, from the marts into marts.study_results.
 
 The thin I/O edge: it reads the marts through a read-only DuckDB connection,
-hands plain values to the pure functions in jdm.stats, and replaces the
+hands plain values to the pure functions in jdm.study.stats, and replaces the
 results table whole (re-running never appends twice).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from jdm import stats
+from jdm.study import stats
 from jdm.warehouse_io import replace_table
 
 ANALYSIS_SETS = ("completers", "all_treated")

@@ -10,8 +10,8 @@ follow-up, the Kaplan-Meier curve of time to off steroids, and the data
 quality summary (marts.dq_results).
 
 Both are meant to leave the warehouse, so every count they print is
-small-cell suppressed (the rule: jdm.disclosure; the tables and how their
-counts are linked: jdm.summary_tables). The statistics are those of
+small-cell suppressed (the rule: jdm.report.disclosure; the tables and how their
+counts are linked: jdm.report.summary_tables). The statistics are those of
 marts.study_results, computed on the full data.
 """
 
@@ -32,9 +32,9 @@ matplotlib.rcParams["svg.fonttype"] = "none"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from jdm import stats  # noqa: E402
-from jdm.disclosure import SECONDARY, SECONDARY_NOTE, SMALL, SMALL_NOTE, count_text  # noqa: E402
-from jdm.summary_tables import (  # noqa: E402
+from jdm.study import stats  # noqa: E402
+from jdm.report.disclosure import SECONDARY, SECONDARY_NOTE, SMALL, SMALL_NOTE, count_text  # noqa: E402
+from jdm.report.summary_tables import (  # noqa: E402
     SKIN_MEASURES, attrition_table, baseline_table, headline_table, skin_table, skin_tables)
 
 DAYS_PER_MONTH = 365.25 / 12

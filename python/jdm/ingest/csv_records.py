@@ -135,7 +135,7 @@ _BLANK_LINE_CHARS: Final = b" \t\r"
 
 # --- decoding -----------------------------------------------------------------
 
-_CP1252_FALLBACK: Final = "jdm.csv_records.cp1252"
+_CP1252_FALLBACK: Final = "jdm.ingest.csv_records.cp1252"
 
 
 def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
