@@ -10,7 +10,10 @@ JDM_EXTRACT_DIR ?= $(DEFAULT_EXTRACT_DIR)
 JDM_DB ?= warehouse/jdm.duckdb
 JDM_SERVE_DB ?= warehouse/jdm_serving.duckdb
 JDM_OUTPUT_DIR ?= output
-export JDM_EXTRACT_DIR JDM_DB JDM_SERVE_DB JDM_OUTPUT_DIR
+# Where `jdm land` puts the extract as Parquet for the raw layer: beside the
+# build file, absolute so that its views read it from anywhere.
+JDM_LANDING_DIR ?= $(abspath $(basename $(JDM_DB)).landing)
+export JDM_EXTRACT_DIR JDM_DB JDM_SERVE_DB JDM_OUTPUT_DIR JDM_LANDING_DIR
 # No telemetry: dbt and friends must not try to reach the internet.
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -47,8 +50,10 @@ extract: install
 	  fi; \
 	fi
 
+# Land the extract (every record as text, in Parquet), then build every layer.
 build: install
 	mkdir -p "$(dir $(JDM_DB))"
+	$(BIN)/jdm land
 	$(BIN)/dbt build
 
 # After the build: dbt's test results and the Great Expectations suites
@@ -81,4 +86,4 @@ test: install
 	$(BIN)/pytest
 
 clean:
-	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.jdm_serving.duckdb.*
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.*

@@ -1,44 +1,47 @@
 {#-
   Every raw record staging set aside, and every value it repaired: one row
   per (record, problem). `action` is `dropped` (the record is not staged) or
-  `repaired` (the record is staged with this value set to missing).
-  `reason_code` is one of the codes in the docs (one per spec defect class,
-  plus the file-level ones). A dropped record appears once, with the first
-  reason that set it aside.
+  `repaired` (the record is staged with this value set to missing, or, for a
+  medication stop_date after death or the extract date, clipped).
+  `reason_code` is one of seed data_defects (the spec's known defects and
+  the file-level ones). A dropped record appears once, with the first rule
+  it broke:
+  - records whose fields could not be told apart (raw, record_status bad);
+  - records a per-record rule set aside (base_registry__<file>.drop_reason);
+  - records a duplicate rule set aside (the staged row that stands for
+    them lists them in duplicate_records).
+  Repaired values are those of staged records (base value_repairs), and the
+  measures merged visits disagreed on (stg_registry__visits).
 -#}
-{%- set checked_files = {
-    'patients': {'id': 'patient_id', 'columns': ['patient_id', 'sex', 'date_of_birth', 'ethnicity', 'symptom_onset_date', 'diagnosis_date', 'diagnosis', 'recruitment_date', 'withdrawal_date', 'death_date']},
-    'visits': {'id': 'visit_id', 'columns': ['visit_id', 'patient_id', 'visit_date']},
-    'medications': {'id': 'medication_id', 'columns': ['medication_id', 'patient_id', 'start_date', 'stop_date']},
-    'labs': {'id': none, 'columns': ['patient_id', 'sample_date']},
-} -%}
+{%- set entities = ['patients', 'visits', 'medications', 'labs'] -%}
+-- depends_on: {{ ref('extract_columns') }}
 
 with
 
-{% for entity in ['extract_metadata', 'patients', 'visits', 'medications', 'labs'] -%}
+{% for entity in ['extract_metadata'] + entities -%}
 raw_{{ entity }} as (
     select * from {{ ref('raw_registry__' ~ entity) }}
 ),
-{% endfor %}
-{% for entity in checked_files -%}
+{% endfor -%}
+{% for entity in entities -%}
 -- Read twice below; not materialized, so DuckDB scans it twice instead of
 -- buffering every record.
 checked_{{ entity }} as not materialized (
     select * from {{ ref('base_registry__' ~ entity) }}
 ),
-{% endfor -%}
-staged_visits as (
-    select * from {{ ref('stg_registry__visits') }}
+staged_{{ entity }} as not materialized (
+    select * from {{ ref('stg_registry__' ~ entity) }}
 ),
+{% endfor -%}
 
 -- Records whose fields could not be told apart (landing).
 bad_records as (
-    {%- for entity in ['extract_metadata', 'patients', 'visits', 'medications', 'labs'] %}
+    {%- for entity in ['extract_metadata'] + entities %}
     select
         source_file,
         source_row,
-        null::varchar as record_id,
-        null::varchar as column_name,
+        cast(null as varchar) as record_id,
+        cast(null as varchar) as column_name,
         raw_record as raw_value,
         bad_record_reason as reason_code,
         'dropped' as action,
@@ -49,19 +52,16 @@ bad_records as (
     {%- endfor %}
 ),
 
--- Well-formed records staging set aside.
+-- Well-formed records a per-record rule set aside.
 records_set_aside as (
-    {%- for entity, spec in checked_files.items() %}
+    {%- for entity in entities %}
+    {%- set id_column = record_id_column(entity ~ '.csv') %}
     select
         source_file,
         source_row,
-        {{ spec.id ~ '__raw' if spec.id else 'null::varchar' }} as record_id,
+        {{ id_column if id_column else 'cast(null as varchar)' }} as record_id,
         drop_column as column_name,
-        case drop_column
-            {%- for c in spec.columns %}
-            when '{{ c }}' then {{ c }}__raw
-            {%- endfor %}
-        end as raw_value,
+        drop_raw_value as raw_value,
         drop_reason as reason_code,
         'dropped' as action,
         drop_detail as detail
@@ -71,13 +71,33 @@ records_set_aside as (
     {%- endfor %}
 ),
 
--- Values set to missing in staged records.
+-- Records a duplicate rule set aside, listed on the staged row kept instead.
+duplicates_set_aside as (
+    {%- for entity in entities %}
+    {%- set id_column = record_id_column(entity ~ '.csv') %}
+    select
+        checked_{{ entity }}.source_file,
+        duplicate.source_row,
+        {{ 'checked_' ~ entity ~ '.' ~ id_column if id_column else 'cast(null as varchar)' }} as record_id,
+        cast(null as varchar) as column_name,
+        cast(null as varchar) as raw_value,
+        duplicate.reason_code,
+        'dropped' as action,
+        duplicate.detail
+    from (select unnest(duplicate_records) as duplicate from staged_{{ entity }})
+    inner join checked_{{ entity }} on checked_{{ entity }}.source_row = duplicate.source_row
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+-- Values set to missing (or clipped) in staged records.
 values_repaired as (
-    {%- for entity, spec in checked_files.items() %}
+    {%- for entity in entities %}
+    {%- set id_column = record_id_column(entity ~ '.csv') %}
     select
         source_file,
         source_row,
-        {{ spec.id ~ '__raw' if spec.id else 'null::varchar' }} as record_id,
+        {{ id_column if id_column else 'cast(null as varchar)' }} as record_id,
         repair.column_name,
         repair.raw_value,
         repair.reason_code,
@@ -86,7 +106,7 @@ values_repaired as (
     from (
         select *, unnest(value_repairs) as repair
         from checked_{{ entity }}
-        where drop_reason is null
+        where source_row in (select source_row from staged_{{ entity }})
     )
     union all
     {%- endfor %}
@@ -109,6 +129,8 @@ final as (
     select * from bad_records
     union all
     select * from records_set_aside
+    union all
+    select * from duplicates_set_aside
     union all
     select * from values_repaired
 )

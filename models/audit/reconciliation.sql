@@ -23,12 +23,9 @@ quarantine as (
     select * from {{ ref('quarantine') }}
 ),
 
--- Written by the raw models as they land each file (see python/jdm/landing.py).
+-- How `jdm land` read each file (python/jdm/ingest/landing.py).
 landing_reports as (
-    {%- for entity in entities %}
-    select * from {{ ref('raw_registry__' ~ entity).schema }}.landing_report__{{ entity }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    select * from {{ ref('raw_registry__landing_reports') }}
 ),
 
 record_counts as (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def _generate(args: argparse.Namespace) -> int:
     if summary.manifest_path is not None:
         print(f"defect manifest: {summary.manifest_path} ({summary.defects} defects)")
     print(f"extract written to {args.out}")
+    return 0
+
+
+def _land(args: argparse.Namespace) -> int:
+    from jdm.ingest.landing import ExtractContractError, land_extract
+
+    try:
+        reports = land_extract(Path(args.extract_dir), Path(args.landing_dir), args.memory_limit)
+    except ExtractContractError as error:
+        print(f"jdm land: {error}", file=sys.stderr)
+        return 1
+    for r in reports:
+        print(f"{r.source_file}: landed ({r.parser} reader){', extra columns ' + ', '.join(r.extra_columns) if r.extra_columns else ''}")
+    print(f"landed in {args.landing_dir}")
     return 0
 
 
@@ -147,6 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bar: auto shows it only on a terminal",
     )
     gen.set_defaults(func=_generate)
+
+    land = sub.add_parser(
+        "land",
+        help="land the registry extract as Parquet files for the raw layer (before dbt build)",
+        description=(
+            "Read each file of the extract (every value as text, every record kept: records "
+            "whose fields cannot be told apart are set aside with their reason) and write it as "
+            "a Parquet file for dbt's raw models, on DuckDB or Spark. A missing file or column "
+            "stops it with a message naming both. `make build` runs it before `dbt build`."
+        ),
+    )
+    land.add_argument("--extract-dir", default=str(config.extract_dir()),
+                      help=f"the extract folder (default: $JDM_EXTRACT_DIR or {config.DEFAULT_EXTRACT_DIR})")
+    land.add_argument("--landing-dir", default=str(config.landing_dir()),
+                      help="where the Parquet files go (default: $JDM_LANDING_DIR, or beside the build file)")
+    land.add_argument("--memory-limit", default=os.environ.get("JDM_DUCKDB_MEMORY_LIMIT", "3GB"),
+                      help="DuckDB memory limit while landing (default: $JDM_DUCKDB_MEMORY_LIMIT or 3GB)")
+    land.set_defaults(func=_land)
 
     dq = sub.add_parser(
         "dq",

@@ -1,4 +1,4 @@
-"""Where things are: the two environment variables every entry point honours."""
+"""Where things are: the environment variables every entry point honours."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ def extract_dir() -> Path:
 def warehouse_db() -> Path:
     """The DuckDB file dbt builds (`JDM_DB`, default warehouse/jdm.duckdb)."""
     return Path(os.environ.get("JDM_DB") or DEFAULT_DB)
+
+
+def landing_dir() -> Path:
+    """Where `jdm land` writes the extract as Parquet files for the raw layer
+    (`JDM_LANDING_DIR`; default: beside the build file, `<JDM_DB without
+    .duckdb>.landing`, the same rule as macro landing_dir in
+    macros/landing.sql)."""
+    configured = os.environ.get("JDM_LANDING_DIR")
+    if configured:
+        return Path(configured)
+    db = str(warehouse_db())
+    return Path((db[: -len(".duckdb")] if db.endswith(".duckdb") else db) + ".landing")
 
 
 DEFAULT_OUTPUT_DIR = "output"

@@ -38,6 +38,7 @@ def run_dbt(args: list[str], extract_dir: Path, work_dir: Path, *, vars: str | N
     env = os.environ | {
         "JDM_EXTRACT_DIR": str(extract_dir),
         "JDM_DB": str(db_path),
+        "JDM_LANDING_DIR": str(landing_dir(work_dir)),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -52,12 +53,25 @@ def run_dbt(args: list[str], extract_dir: Path, work_dir: Path, *, vars: str | N
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, db_path)
 
 
+def landing_dir(work_dir: Path) -> Path:
+    return (work_dir / "landing").resolve()
+
+
+def land(extract_dir: Path, work_dir: Path) -> None:
+    """`jdm land`: the extract as Parquet files for the raw layer."""
+    from jdm.ingest.landing import land_extract
+
+    land_extract(extract_dir, landing_dir(work_dir))
+
+
 def build(extract_dir: Path, work_dir: Path) -> DbtRun:
-    """`dbt build` that must succeed (the output is shown if it does not).
+    """`jdm land`, then `dbt build` that must succeed (the output is shown if
+    it does not), as `make build` does.
 
     JDM_TEST_DBT_EXCLUDE (for checking that a test can fail): nodes to leave
     out, e.g. "test_type:unit test_type:data", so that a fault put into a
     model on purpose reaches the Python tests instead of stopping the build."""
+    land(extract_dir, work_dir)
     exclude = os.environ.get("JDM_TEST_DBT_EXCLUDE", "").split()
     run = run_dbt(["build", *(["--exclude", *exclude] if exclude else [])], extract_dir, work_dir)
     assert run.returncode == 0, run.output[-6000:]

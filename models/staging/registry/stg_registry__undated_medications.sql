@@ -13,6 +13,10 @@ checked_medications as (
     select * from {{ ref('base_registry__medications') }}
 ),
 
+raw_medications as (
+    select source_row, start_date from {{ ref('raw_registry__medications') }}
+),
+
 patients as (
     select patient_id from {{ ref('stg_registry__patients') }}
 ),
@@ -25,9 +29,10 @@ final as (
         checked_medications.patient_id,
         checked_medications.drug,
         checked_medications.route,
-        checked_medications.start_date__raw as start_date_text
+        nullif(trim(raw_medications.start_date), '') as start_date_text
     from checked_medications
     inner join patients using (patient_id)
+    inner join raw_medications using (source_row)
     where checked_medications.start_date is null
 )
 

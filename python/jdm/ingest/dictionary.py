@@ -1,12 +1,39 @@
-"""The registry extract contract (shared/registry-extract-spec.md) as data.
-
-One place that names the files, their columns and the defect classes, so the
-generator, the landing step and the tests cannot drift apart.
+"""The registry extract contract (shared/registry-extract-spec.md), read from
+the data dictionary: seeds/extract_columns.csv (one row per file and column:
+type, required, range, code list, unit, rule, staged name, description) and
+seeds/data_defects.csv (the reason codes of audit.quarantine and the spec's
+known defects, with the defect class and Kahn category). The seeds are the only place these facts live; dbt reads
+them as tables, the Python layer (landing, the generator's file layout, Great
+Expectations) through this module.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "seeds"
+
+
+@dataclass(frozen=True)
+class ExtractColumn:
+    source_file: str
+    column_name: str
+    column_order: int
+    value_type: str  # id, text, date, integer, decimal, code, yes_no, code_list, lab_value
+    is_required: bool
+    bad_value_action: str  # set_aside, repair, stop_build
+    min_value: Decimal | None
+    max_value: Decimal | None
+    code_list: str | None  # seed (and code_field of code_spellings) the code maps through
+    unit: str | None
+    rule: str | None  # a rule beyond the type: patient, places_event, within_life, ...
+    staged_column: str  # its name in staging
+    kahn_category: str  # of a value that breaks the range or rule (a type failure is conformance)
+    description: str
 
 
 @dataclass(frozen=True)
@@ -21,104 +48,68 @@ class ExtractFile:
         return self.name.removesuffix(".csv")
 
 
-EXTRACT_METADATA = ExtractFile(
-    "extract_metadata.csv", ("registry", "extract_date", "spec_version"), None
-)
-PATIENTS = ExtractFile(
-    "patients.csv",
-    (
-        "patient_id",
-        "sex",
-        "date_of_birth",
-        "ethnicity",
-        "symptom_onset_date",
-        "diagnosis_date",
-        "diagnosis",
-        "recruitment_date",
-        "withdrawal_date",
-        "death_date",
-    ),
-    "patient_id",
-)
-VISITS = ExtractFile(
-    "visits.csv",
-    (
-        "visit_id",
-        "patient_id",
-        "visit_date",
-        "weight_kg",
-        "height_cm",
-        "cmas",
-        "mmt8",
-        "physician_global_vas",
-        "parent_global_vas",
-        "chaq",
-        "das_skin",
-        "das_muscle",
-        "rash",
-        "nailfold_abnormal",
-        "gottrons",
-        "calcinosis",
-        "skin_ulceration",
-    ),
-    "visit_id",
-)
-MEDICATIONS = ExtractFile(
-    "medications.csv",
-    (
-        "medication_id",
-        "patient_id",
-        "drug",
-        "route",
-        "dose",
-        "dose_unit",
-        "frequency",
-        "start_date",
-        "stop_date",
-        "indication",
-    ),
-    "medication_id",
-)
-LABS = ExtractFile(
-    "labs.csv", ("patient_id", "sample_date", "test", "value", "unit"), None
-)
+def _number(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
 
-EXTRACT_FILES: tuple[ExtractFile, ...] = (
-    EXTRACT_METADATA,
-    PATIENTS,
-    VISITS,
-    MEDICATIONS,
-    LABS,
-)
+
+@cache
+def extract_columns() -> tuple[ExtractColumn, ...]:
+    """Every row of the dictionary, in file and column order."""
+    with open(SEEDS_DIR / "extract_columns.csv", newline="", encoding="utf-8") as fh:
+        rows = [
+            ExtractColumn(
+                source_file=r["source_file"], column_name=r["column_name"], column_order=int(r["column_order"]),
+                value_type=r["value_type"], is_required=r["is_required"] == "true",
+                bad_value_action=r["bad_value_action"], min_value=_number(r["min_value"]),
+                max_value=_number(r["max_value"]), code_list=r["code_list"] or None, unit=r["unit"] or None,
+                rule=r["rule"] or None, staged_column=r["staged_column"], kahn_category=r["kahn_category"],
+                description=r["description"],
+            )
+            for r in csv.DictReader(fh)
+        ]
+    return tuple(rows)
+
+
+def columns_of(file_name: str) -> tuple[ExtractColumn, ...]:
+    return tuple(sorted((c for c in extract_columns() if c.source_file == file_name), key=lambda c: c.column_order))
+
+
+def _file(name: str) -> ExtractFile:
+    columns = columns_of(name)
+    # The record's own id: an id column that does not point at another file.
+    keys = [c.column_name for c in columns if c.value_type == "id" and c.rule is None]
+    return ExtractFile(name, tuple(c.column_name for c in columns), keys[0] if keys else None)
+
+
+EXTRACT_FILES: tuple[ExtractFile, ...] = tuple(_file(name) for name in dict.fromkeys(c.source_file for c in extract_columns()))
 FILES_BY_NAME = {f.name: f for f in EXTRACT_FILES}
+EXTRACT_METADATA, PATIENTS, VISITS, MEDICATIONS, LABS = (
+    FILES_BY_NAME[n] for n in ("extract_metadata.csv", "patients.csv", "visits.csv", "medications.csv", "labs.csv"))
 
-# The spec's eleven "known defects", each with the reason code the warehouse
-# records for it in audit.quarantine. Classes 10 and 11 are spelling only: they
-# are normalised silently (no quarantine row), as the spec asks. Class 9 has two
-# kinds: a censored value (`<5`) is valid and kept with its qualifier; an
-# unknown unit is repaired (value set to missing) under `unknown_lab_unit`.
-DEFECT_CLASSES: dict[int, str] = {
-    1: "invalid_date",
-    2: "invalid_numeric",
-    3: "exact_duplicate",
-    4: "conflicting_duplicate",
-    5: "orphan_patient",
-    6: "implausible_event_date",
-    7: "stop_before_start",
-    8: "unknown_code",
-    9: "unknown_lab_unit",
-    10: "label_spelling",
-    11: "yes_no_spelling",
-}
 
-# Reason codes that are not one of the eleven classes: file-level faults and
-# contract violations the spec's rule of thumb names.
-OTHER_REASON_CODES: dict[str, str] = {
-    "malformed_record": "the record has too few or too many fields",
-    "broken_quote": "a quoted field is not closed properly, so fields cannot be told apart",
-    "invalid_encoding": "the value is not valid UTF-8 (shown decoded as Windows-1252)",
-    "missing_required_value": "a required id or date is empty",
-    "duplicate_id": "the id was already used by an earlier record with other content",
-    "implausible_date": "an optional date lies outside the patient's life or after the extract date",
-    "once_stop_date_mismatch": "a single dose (frequency once) has a stop_date other than its start_date",
-}
+@dataclass(frozen=True)
+class DataDefect:
+    reason_code: str
+    defect_class: int | None  # the spec's known defect (1-11), if the reason is one
+    kahn_category: str
+    is_quarantined: bool  # spelling (10, 11) is normalised silently, with no quarantine row
+    description: str
+
+
+@cache
+def data_defects() -> tuple[DataDefect, ...]:
+    with open(SEEDS_DIR / "data_defects.csv", newline="", encoding="utf-8") as fh:
+        return tuple(
+            DataDefect(r["reason_code"], int(r["defect_class"]) if r["defect_class"] else None,
+                       r["kahn_category"], r["is_quarantined"] == "true", r["description"])
+            for r in csv.DictReader(fh)
+        )
+
+
+# The spec's eleven known defects by class, with the reason code the
+# warehouse records for each (classes 10 and 11 never reach the quarantine).
+DEFECT_CLASSES: dict[int, str] = dict(sorted((d.defect_class, d.reason_code) for d in data_defects()
+                                             if d.defect_class is not None))
+# Reason codes that are not one of the known defects: file-level faults and
+# the rule-of-thumb ones.
+OTHER_REASON_CODES: dict[str, str] = {d.reason_code: d.description for d in data_defects() if d.defect_class is None}

@@ -1,27 +1,31 @@
-"""Landing: one registry extract file into a DuckDB relation of text columns.
+"""Landing: each registry extract file as one Parquet file of text columns,
+before dbt runs (`jdm land`; `make build` does it first).
 
-The raw layer's dbt models (models/raw/*.py) call `land_registry_file`. It
-keeps every record of the file, good or bad, as text, so that no value can
-crash the load and staging can account for every row.
+The raw layer's dbt models (models/raw/) read these files, on DuckDB and on
+Spark alike. Every record of a file is kept, good or bad, as text, so that
+no value can crash the load and staging can account for every row.
 
 Two readers, one result:
 
 * Fast path: DuckDB's own CSV reader, strict, every column VARCHAR, with its
-  rejects table switched on. It is used only when it accepts *every* record
-  and the file has no blank line, because only then is a record's position in
-  the file the same as its position in DuckDB's output (DuckDB skips blank
-  lines and lets an unterminated quote swallow the rest of a file).
-* Careful path (`jdm.ingest.csv_records`): used for any file the fast path did not
-  accept whole. It decodes each field separately, sets aside records whose
-  fields cannot be told apart, and resynchronises after a broken quote.
+  rejects table switched on, straight into the Parquet file (one pass). It
+  is kept only when it accepts *every* record and the file has no blank
+  line, because only then is a record's position in the file the same as
+  its position in DuckDB's output (DuckDB skips blank lines and lets an
+  unterminated quote swallow the rest of a file).
+* Careful path (`jdm.ingest.csv_records`): used for any file the fast path
+  did not accept whole. It decodes each field separately, sets aside
+  records whose fields cannot be told apart, and resynchronises after a
+  broken quote.
 
-The result has, in order: `source_file`, `source_row` (1 = first data record
-after the header; a quoted line break does not start a new record; blank
-lines are not records), the spec's columns in spec order, any extra columns
-of the file (kept, otherwise ignored), `undecodable_columns` (names of the
-columns whose bytes were not valid UTF-8: their text is shown as
-Windows-1252), `record_status` (`ok` or `bad`), `bad_record_reason`,
+Each Parquet file has, in order: `source_file`, `source_row` (1 = first
+data record after the header; a quoted line break does not start a new
+record; blank lines are not records), the spec's columns in spec order, any
+extra columns of the file (kept, otherwise ignored), `undecodable_columns`
+(names of the columns whose bytes were not valid UTF-8: their text is shown
+as Windows-1252), `record_status` (`ok` or `bad`), `bad_record_reason`,
 `bad_record_detail` and `raw_record` (the record's text, for bad records).
+`landing_report.parquet` says how each file was read.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import duckdb
 import pandas as pd
 
 from jdm.ingest.csv_records import CsvFileError, read_header, scan_records
-from jdm.ingest.dictionary import FILES_BY_NAME, ExtractFile
+from jdm.ingest.dictionary import EXTRACT_FILES, ExtractFile
 
 # Columns the landing adds; an extra column of the file with one of these
 # names is kept as `extra_<name>`.
@@ -130,24 +134,35 @@ def _ident(name: str) -> str:
 
 
 def _land_with_duckdb(
-    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], table: str
+    con: duckdb.DuckDBPyConnection, spec: ExtractFile, path: Path, names: list[str], out: Path
 ) -> bool:
-    """Strict DuckDB read into `table`; False (and no table) unless every
-    record was accepted."""
+    """Strict DuckDB read straight into the Parquet file `out`; False (and no
+    file) unless every record was accepted. With preserve_insertion_order,
+    row_number() over () is the record's position among the data records."""
     columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    rejects = f"{table}_rejects"
-    scans = f"{table}_scans"
+    extras = [n for n in names if n not in spec.columns]
+    rejects, scans = "landing_rejects", "landing_scans"
     try:
         con.execute(
             f"""
-            create or replace temp table {table} as
-            select * from read_csv(
-                {_sql_str(str(path))},
-                header = true, auto_detect = false, columns = {columns},
-                delim = ',', quote = '"', escape = '"', strict_mode = true,
-                null_padding = false, store_rejects = true,
-                rejects_table = {_sql_str(rejects)}, rejects_scan = {_sql_str(scans)}
-            )
+            copy (
+                select
+                    {_sql_str(spec.name)} as source_file,
+                    row_number() over () as source_row,
+                    {", ".join(_ident(c) for c in [*spec.columns, *extras])},
+                    []::varchar[] as undecodable_columns,
+                    'ok' as record_status,
+                    null::varchar as bad_record_reason,
+                    null::varchar as bad_record_detail,
+                    null::varchar as raw_record
+                from read_csv(
+                    {_sql_str(str(path))},
+                    header = true, auto_detect = false, columns = {columns},
+                    delim = ',', quote = '"', escape = '"', strict_mode = true,
+                    null_padding = false, store_rejects = true,
+                    rejects_table = {_sql_str(rejects)}, rejects_scan = {_sql_str(scans)}
+                )
+            ) to {_sql_str(str(out))} (format parquet)
             """
         )
         (rejected,) = con.execute(f"select count(*) from {rejects}").fetchone()
@@ -157,15 +172,16 @@ def _land_with_duckdb(
         con.execute(f"drop table if exists {rejects}")
         con.execute(f"drop table if exists {scans}")
     if rejected:
-        con.execute(f"drop table if exists {table}")
+        out.unlink(missing_ok=True)
         return False
     return True
 
 
 def _land_carefully(
-    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], table: str
+    con: duckdb.DuckDBPyConnection, spec: ExtractFile, path: Path, names: list[str], out: Path
 ) -> int:
-    """Careful read into `table` (with its own source_row); returns blank lines."""
+    """Careful read into the Parquet file `out`; returns the blank lines."""
+    table = "landing_careful"
     column_defs = ", ".join(f"{_ident(n)} varchar" for n in names)
     con.execute(
         f"""
@@ -212,90 +228,71 @@ def _land_carefully(
         if len(batch) >= _BATCH_RECORDS:
             flush()
     flush()
+    extras = [n for n in names if n not in spec.columns]
+    con.execute(
+        f"""
+        copy (
+            select
+                {_sql_str(spec.name)} as source_file,
+                source_row,
+                {", ".join(_ident(c) for c in [*spec.columns, *extras])},
+                undecodable_columns,
+                case when bad_record_reason is null then 'ok' else 'bad' end as record_status,
+                bad_record_reason,
+                bad_record_detail,
+                raw_record
+            from {table}
+            order by source_row
+        ) to {_sql_str(str(out))} (format parquet)
+        """
+    )
+    con.execute(f"drop table {table}")
     return scan.blank_lines
 
 
-def land_registry_file(
-    con: duckdb.DuckDBPyConnection, extract_dir: str | Path, file_name: str
-) -> tuple[duckdb.DuckDBPyRelation, LandingReport]:
-    """Land `file_name` from `extract_dir`; returns the relation to materialise
-    and a report of how it was read."""
-    spec = FILES_BY_NAME[file_name]
+def land_file(con: duckdb.DuckDBPyConnection, extract_dir: Path, spec: ExtractFile, landing_dir: Path) -> LandingReport:
+    """Land one file of the extract as `<landing_dir>/<entity>.parquet`."""
     path = Path(extract_dir) / spec.name
     header_columns = check_header(spec, path)
     names = _column_names(header_columns)
-    extras = [n for n in names if n not in spec.columns]
-    # Temporary; each raw model's post_hook drops it (models/raw/_raw__models.yml).
-    table = f"landing_{spec.entity}"
-
+    out = landing_dir / f"{spec.entity}.parquet"
     blank_lines = 0
-    if not _has_blank_line(path) and _land_with_duckdb(con, path, names, table):
+    if not _has_blank_line(path) and _land_with_duckdb(con, spec, path, names, out):
         parser = "duckdb"
-        # Insertion order is the file's order (preserve_insertion_order), so
-        # rowid + 1 is the record's position among the data records.
-        row_columns = (
-            "rowid + 1 as source_row",
-            "[]::varchar[] as undecodable_columns",
-            "'ok' as record_status",
-            "null::varchar as bad_record_reason",
-            "null::varchar as bad_record_detail",
-            "null::varchar as raw_record",
-        )
     else:
         parser = "careful"
-        blank_lines = _land_carefully(con, path, names, table)
-        row_columns = (
-            "source_row",
-            "undecodable_columns",
-            "case when bad_record_reason is null then 'ok' else 'bad' end as record_status",
-            "bad_record_reason",
-            "bad_record_detail",
-            "raw_record",
-        )
-
-    select_list = ",\n    ".join(
-        [
-            f"{_sql_str(spec.name)} as source_file",
-            row_columns[0],
-            *(_ident(c) for c in spec.columns),
-            *(_ident(c) for c in extras),
-            *row_columns[1:],
-        ]
-    )
-    relation = con.sql(f"select\n    {select_list}\nfrom {table}")
-    report = LandingReport(
+        blank_lines = _land_carefully(con, spec, path, names, out)
+    return LandingReport(
         source_file=spec.name,
         path=str(path.resolve()),
         parser=parser,
         header_columns=tuple(header_columns),
-        extra_columns=tuple(extras),
+        extra_columns=tuple(n for n in names if n not in spec.columns),
         blank_lines=blank_lines,
         file_bytes=path.stat().st_size,
     )
-    return relation, report
 
 
-def write_landing_report(con: duckdb.DuckDBPyConnection, schema: str, report: LandingReport) -> None:
-    """Record how a file was landed, in `<schema>.landing_report__<entity>`
-    (read by audit.extract_files)."""
-    entity = report.source_file.removesuffix(".csv")
-    con.execute(f"create schema if not exists {_ident(schema)}")
-    con.execute(
-        f"""
-        create or replace table {_ident(schema)}.{_ident('landing_report__' + entity)} as
-        select
-            ? as source_file, ? as file_path, ? as parser,
-            ?::varchar[] as header_columns, ?::varchar[] as extra_columns,
-            ?::bigint as blank_lines, ?::bigint as file_bytes,
-            now()::timestamp as landed_at
-        """,
-        [
-            report.source_file,
-            report.path,
-            report.parser,
-            list(report.header_columns),
-            list(report.extra_columns),
-            report.blank_lines,
-            report.file_bytes,
-        ],
-    )
+def land_extract(extract_dir: str | Path, landing_dir: str | Path, memory_limit: str = "3GB") -> list[LandingReport]:
+    """Land every file of the extract into `landing_dir` (replacing what was
+    there), with `landing_report.parquet`. The header of every file is
+    checked first, so a missing file or column stops the landing before
+    anything is written."""
+    extract_dir, landing_dir = Path(extract_dir), Path(landing_dir)
+    for spec in EXTRACT_FILES:
+        check_header(spec, extract_dir / spec.name)
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    for stale in landing_dir.glob("*.parquet"):
+        stale.unlink()
+    reports = []
+    with duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True}) as con:
+        for spec in EXTRACT_FILES:
+            reports.append(land_file(con, extract_dir, spec, landing_dir))
+        frame = pd.DataFrame([
+            {"source_file": r.source_file, "file_path": r.path, "parser": r.parser,
+             "header_columns": list(r.header_columns), "extra_columns": list(r.extra_columns),
+             "blank_lines": r.blank_lines, "file_bytes": r.file_bytes} for r in reports])
+        con.register("reports", frame)
+        con.execute(f"""copy (select *, now()::timestamp as landed_at from reports)
+                        to {_sql_str(str(landing_dir / 'landing_report.parquet'))} (format parquet)""")
+    return reports

@@ -1,0 +1,346 @@
+{#-
+  Staging from the data dictionary (seed extract_columns): every rule about
+  one value lives in the seed, and these macros turn its rows into SQL.
+
+  A base model reads its file's dictionary rows with extract_columns(), then
+  in two steps: `texts` (each value trimmed, empty = missing) and
+  `values_typed` (each column typed under its staged name, with
+  `<staged>__issue`: why a present value could not be used, or null).
+-#}
+
+{#- The dictionary rows of one extract file, in column order, as dicts. Read
+    when the model runs: the model names the seed in a depends_on comment,
+    so dbt builds the seed first. -#}
+{% macro extract_columns(source_file) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set rows = run_query("select * from " ~ ref('extract_columns') ~ " where source_file = '"
+        ~ source_file ~ "' order by column_order") -%}
+    {%- set columns = [] -%}
+    {%- for row in rows.rows -%}
+        {%- set column = {} -%}
+        {%- for name in rows.column_names -%}{%- do column.update({name: row[name]}) -%}{%- endfor -%}
+        {%- do columns.append(column) -%}
+    {%- endfor -%}
+    {%- if not columns -%}
+        {{ exceptions.raise_compiler_error("seed extract_columns has no column of " ~ source_file) }}
+    {%- endif -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- The seeds the dictionary-driven SQL reads, named where dbt can see them
+    when it parses a model (the dictionary itself is read only when the model
+    runs): `-- depends_on` them at the top of every model that types values
+    or tests them. -#}
+{% macro dictionary_depends_on() -%}
+    -- depends_on: {{ ref('extract_columns') }}, {{ ref('code_spellings') }}, {{ ref('yes_no_spellings') }}, {{ ref('diagnosis_labels') }}, {{ ref('drug_dictionary') }}
+{%- endmacro %}
+
+{#- The exact type every decimal of the extract is kept in, and its places.
+    A value with more places (a non-zero digit beyond them) cannot be kept
+    exactly: it is repaired (`invalid_numeric`), never rounded. Six places
+    keep a dose of 0.0125 g, or a microgram, exactly. -#}
+{% macro kept_decimal_places() -%}6{%- endmacro %}
+
+{% macro kept_decimal_type() -%}decimal(18, {{ kept_decimal_places() }}){%- endmacro %}
+
+{% macro has_more_decimal_places_than_kept(text) -%}
+    regexp_matches({{ text }}, '\.[0-9]{ {{- kept_decimal_places() -}} }[0-9]*[1-9]')
+{%- endmacro %}
+
+{#- Lookup key of a code or label: lower case, inner spaces collapsed. -#}
+{% macro code_key(expression) -%}
+    lower(regexp_replace({{ expression }}, '\s+', ' ', 'g'))
+{%- endmacro %}
+
+{#- The canonical code of a spelling in a code list of the dictionary
+    (`code_spellings.<field>`, `yes_no_spellings`, `diagnosis_labels`,
+    `drug_dictionary`), missing when the list does not know it. The map is
+    built once per query (an uncorrelated subquery). -#}
+{% macro code_map(code_list) -%}
+    {%- if code_list == 'yes_no_spellings' -%}
+    (select map_from_entries(list((spelling, value))) from {{ ref('yes_no_spellings') }})
+    {%- elif code_list == 'diagnosis_labels' -%}
+    (select map_from_entries(list((spelling, diagnosis))) from {{ ref('diagnosis_labels') }})
+    {%- elif code_list == 'drug_dictionary' -%}
+    (select map_from_entries(list((lower(drug), drug))) from {{ ref('drug_dictionary') }})
+    {%- elif code_list.startswith('code_spellings.') -%}
+    (select map_from_entries(list((spelling, code))) from {{ ref('code_spellings') }}
+     where code_field = '{{ code_list.split('.')[1] }}')
+    {%- else -%}
+    {{ exceptions.raise_compiler_error("unknown code list " ~ code_list) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `<name>__text` for every column: the trimmed text, empty = missing. -#}
+{% macro texts(columns) -%}
+    {%- for c in columns %}
+    nullif(trim({{ c.column_name }}), '') as {{ c.column_name }}__text{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- A number of the dictionary's range, or null when the text is not a plain
+    decimal number (no exponent, no separators), has more places than are
+    kept, or lies outside min_value..max_value. -#}
+{% macro number_in_range(c, text, integer) -%}
+    case
+        when regexp_full_match({{ text }}, {{ "'[+-]?[0-9]+(\\.0*)?'" if integer else "'[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)'" }})
+            and not {{ has_more_decimal_places_than_kept(text) }}
+            {%- if c.min_value is not none %}
+            and try_cast({{ text }} as {{ kept_decimal_type() }}) >= {{ c.min_value }}
+            {%- endif %}
+            {%- if c.max_value is not none %}
+            and try_cast({{ text }} as {{ kept_decimal_type() }}) <= {{ c.max_value }}
+            {%- endif %}
+        then try_cast({{ text }} as {{ kept_decimal_type() }}){{ '::integer' if integer }}
+    end
+{%- endmacro %}
+
+{#- The typed value of one column, from its text. Lab values (a number
+    with an optional qualifier) and code lists are typed in their model. -#}
+{% macro typed_value(c) -%}
+    {%- set text = c.column_name ~ '__text' -%}
+    {%- if c.value_type in ('id', 'text') -%}
+        {{ text }}
+    {%- elif c.value_type == 'date' -%}
+        case
+            when {{ text }} like '____-__-__' and try_cast({{ text }} as date) >= date '1900-01-01'
+            then try_cast({{ text }} as date)
+        end
+    {%- elif c.value_type == 'integer' -%}
+        {{ number_in_range(c, text, true) }}
+    {%- elif c.value_type == 'decimal' -%}
+        {{ number_in_range(c, text, false) }}
+    {%- elif c.value_type == 'code' -%}
+        {{ code_map(c.code_list) }}[{{ code_key(text) }}]
+    {%- elif c.value_type == 'yes_no' -%}
+        ({{ code_map(c.code_list) }}[{{ code_key(text) }}] = 'Y')
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("typed_value: " ~ c.value_type ~ " is typed in its model (" ~ c.column_name ~ ")") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Why a column's value cannot be used, or null: undecodable bytes
+    (`invalid_encoding`), a required value missing, or a present value of
+    the wrong type, range or code. Needs the typed value under its staged
+    name. -#}
+{% macro value_issue(c) -%}
+    {%- set text = c.column_name ~ '__text' -%}
+    {%- set type_issue = {'date': 'invalid_date', 'integer': 'invalid_numeric', 'decimal': 'invalid_numeric',
+                          'code': 'unknown_code', 'yes_no': 'unknown_code', 'lab_value': 'invalid_numeric'} -%}
+    case
+        when list_contains(undecodable_columns, '{{ c.column_name }}') then 'invalid_encoding'
+        when {{ text }} is null then {{ "'missing_required_value'" if c.is_required else 'null' }}
+        {%- if c.value_type == 'yes_no' %}
+        -- U and unknown are known spellings of "missing": not an issue
+        when not map_contains({{ code_map(c.code_list) }}, {{ code_key(text) }}) then 'unknown_code'
+        {%- elif c.value_type in type_issue %}
+        when {{ c.staged_column }} is null then '{{ type_issue[c.value_type] }}'
+        {%- endif %}
+    end
+{%- endmacro %}
+
+{#- The typed value of every column typed here, under its staged name. -#}
+{% macro typed_columns(columns) -%}
+    {%- for c in columns if c.value_type not in ('lab_value', 'code_list') %}
+    {{ typed_value(c) }} as {{ c.staged_column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro value_issues(columns) -%}
+    {%- for c in columns %}
+    {{ value_issue(c) }} as {{ c.staged_column }}__issue{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- What a quarantine row says about a repaired value beyond its reason: a
+    number's range or precision. -#}
+{% macro value_detail(c) -%}
+    {%- set text = c.column_name ~ '__text' -%}
+    {%- if c.value_type in ('integer', 'decimal') -%}
+    case
+        when {{ c.staged_column }}__issue <> 'invalid_numeric' then null
+        when not regexp_full_match({{ text }}, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)') then 'not a number'
+        when {{ has_more_decimal_places_than_kept(text) }} then 'more than {{ kept_decimal_places() }} decimal places: cannot be kept exactly'
+        {%- if c.value_type == 'integer' %}
+        when not regexp_full_match({{ text }}, '[+-]?[0-9]+(\.0*)?') then 'not a whole number'
+        {%- endif %}
+        else 'outside {{ c.min_value if c.min_value is not none else "" }} to {{ c.max_value if c.max_value is not none else "" }}'
+    end
+    {%- else -%}
+    null
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The values of the optional columns a record keeps set to missing (or, where
+    its model says so, clipped): a list of {column_name, raw_value,
+    reason_code, detail}, empty for most records. `details`: a column's
+    detail expression, where its model has one. -#}
+{% macro value_repairs(columns, details={}) -%}
+    {%- set optional = columns | rejectattr('is_required') | list -%}
+    case
+        when coalesce({% for c in optional %}{{ c.staged_column }}__issue{{ ', ' if not loop.last }}{% endfor %}) is null
+            then []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[]
+        else list_filter([
+        {%- for c in optional %}
+            {'column_name': '{{ c.column_name }}', 'raw_value': {{ c.column_name }}__text,
+             'reason_code': {{ c.staged_column }}__issue,
+             'detail': ({{ details.get(c.column_name, value_detail(c)) }})::varchar}{{ ',' if not loop.last }}
+        {%- endfor %}
+        ], lambda repair: repair.reason_code is not null)
+    end
+{%- endmacro %}
+
+{#- The first required column with an issue (it sets the record aside), as
+    (reason, column, raw text). -#}
+{% macro required_issue(columns) -%}
+    coalesce({% for c in columns if c.is_required %}{{ c.staged_column }}__issue{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro required_issue_column(columns) -%}
+    case
+    {%- for c in columns if c.is_required %}
+        when {{ c.staged_column }}__issue is not null then '{{ c.column_name }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{% macro required_issue_text(columns) -%}
+    case
+    {%- for c in columns if c.is_required %}
+        when {{ c.staged_column }}__issue is not null then {{ c.column_name }}__text
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- Rows of `relation` (filtered by `where`) that share their values in all
+    of `columns` with another row, null counting as equal to null: each with
+    `first_source_row`, the lowest source_row of its group, and `n_rows`.
+    Rows with unique values are absent.
+
+    Why not one window over every row: partitioning millions of rows by a
+    dozen columns sorts them all. One cheap aggregate over a hash of the
+    columns finds the few candidate groups, and the exact comparison (the
+    window) runs only on their rows, so a hash collision cannot merge rows
+    whose values differ. `relation` is read twice: pass a table, or a CTE
+    declared `not materialized` (DuckDB would otherwise buffer all of it). -#}
+{% macro rows_sharing_values(relation, columns, where='true') -%}
+    select
+        source_row,
+        min(source_row) over (partition by {{ columns | join(', ') }}) as first_source_row,
+        count(*) over (partition by {{ columns | join(', ') }}) as n_rows
+    from {{ relation }}
+    where ({{ where }})
+        and hash({{ columns | join(', ') }}) in (
+            select hash({{ columns | join(', ') }})
+            from {{ relation }}
+            where ({{ where }})
+            group by 1
+            having count(*) > 1
+        )
+{%- endmacro %}
+
+{#- The records of `relation` that repeat an earlier one, one row each:
+    (source_row, reason_code, detail, kept_source_row).
+    - `exact_duplicate`: the same values in all of `content_columns` as an
+      earlier record (whatever its id);
+    - `duplicate_id` (with `id_column`): among the records left, the same id
+      as an earlier record with other content.
+    The first record of each group is kept. kept_source_row is the record
+    that stays: when an exact copy's first record is itself a duplicate id,
+    the copy goes to where that record went. `relation`: a table or a CTE
+    declared `not materialized` (rows_sharing_values reads it twice). -#}
+{% macro repeated_records(relation, content_columns, id_column=none) -%}
+    (
+    with
+
+    same_content as (
+        {{ rows_sharing_values(relation, content_columns) }}
+    ),
+
+    exact_copies as (
+        select source_row, first_source_row as kept_source_row
+        from same_content
+        where first_source_row < source_row
+    ),
+
+    {%- if id_column %}
+
+    distinct_contents as not materialized (
+        select * from {{ relation }}
+        where source_row not in (select source_row from exact_copies)
+    ),
+
+    same_id as (
+        {{ rows_sharing_values('distinct_contents', [id_column]) }}
+    ),
+
+    id_copies as (
+        select source_row, first_source_row as kept_source_row
+        from same_id
+        where first_source_row < source_row
+    ),
+    {%- endif %}
+
+    repeats as (
+        select
+            exact_copies.source_row,
+            'exact_duplicate' as reason_code,
+            'same content as source_row ' || exact_copies.kept_source_row as detail,
+            {%- if id_column %}
+            coalesce(id_copies.kept_source_row, exact_copies.kept_source_row) as kept_source_row
+        from exact_copies
+        left join id_copies on exact_copies.kept_source_row = id_copies.source_row
+        union all
+        select
+            source_row,
+            'duplicate_id' as reason_code,
+            '{{ id_column }} already used by source_row ' || kept_source_row as detail,
+            kept_source_row
+        from id_copies
+            {%- else %}
+            exact_copies.kept_source_row
+        from exact_copies
+            {%- endif %}
+    )
+
+    select * from repeats
+    )
+{%- endmacro %}
+
+{#- The records each staged row stands for besides its own, from a relation
+    of (source_row, reason_code, detail, kept_source_row): a list of
+    {source_row, reason_code, detail} per kept_source_row, for
+    audit.quarantine. -#}
+{% macro records_set_aside(repeats) -%}
+    select
+        kept_source_row as source_row,
+        list({'source_row': source_row, 'reason_code': reason_code, 'detail': detail} order by source_row)
+            as duplicate_records
+    from {{ repeats }}
+    group by kept_source_row
+{%- endmacro %}
+
+{#- The record's own id column of an extract file (an id column that does not
+    point at another file), or none. -#}
+{% macro record_id_column(source_file) -%}
+    {%- for c in extract_columns(source_file) if c.value_type == 'id' and c.rule is none -%}
+        {%- if loop.first -%}{{ return(c.column_name) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- The canonical codes of a code list of the dictionary, as a query with
+    one column `code`. -#}
+{% macro canonical_codes(code_list) -%}
+    {%- if code_list == 'yes_no_spellings' -%}
+    select distinct value as code from {{ ref('yes_no_spellings') }}
+    {%- elif code_list == 'diagnosis_labels' -%}
+    select distinct diagnosis as code from {{ ref('diagnosis_labels') }}
+    {%- elif code_list == 'drug_dictionary' -%}
+    select drug as code from {{ ref('drug_dictionary') }}
+    {%- elif code_list.startswith('code_spellings.') -%}
+    select distinct code from {{ ref('code_spellings') }} where code_field = '{{ code_list.split('.')[1] }}'
+    {%- else -%}
+    {{ exceptions.raise_compiler_error("unknown code list " ~ code_list) }}
+    {%- endif -%}
+{%- endmacro %}
