@@ -51,10 +51,12 @@ extract: install
 	fi
 
 # Land the extract (every record as text, in Parquet), then build every layer.
+# --full-refresh: a seed whose columns changed is recreated, not appended to
+# (no model is incremental, so nothing else changes).
 build: install
 	mkdir -p "$(dir $(JDM_DB))"
 	$(BIN)/jdm land
-	$(BIN)/dbt build
+	$(BIN)/dbt build --full-refresh
 
 # After the build: dbt's test results and the Great Expectations suites
 # into marts.dq_results (fails if an error-level check fails).

@@ -79,8 +79,14 @@ duplicates_set_aside as (
         checked_{{ entity }}.source_file,
         duplicate.source_row,
         {{ 'checked_' ~ entity ~ '.' ~ id_column if id_column else 'cast(null as varchar)' }} as record_id,
+        -- a repeated id names the id column and value; an exact duplicate the whole record
+        {%- if id_column %}
+        case when duplicate.reason_code = 'duplicate_id' then '{{ id_column }}' end as column_name,
+        case when duplicate.reason_code = 'duplicate_id' then checked_{{ entity }}.{{ id_column }} end as raw_value,
+        {%- else %}
         cast(null as varchar) as column_name,
         cast(null as varchar) as raw_value,
+        {%- endif %}
         duplicate.reason_code,
         'dropped' as action,
         duplicate.detail

@@ -12,6 +12,7 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
+JDM = Path(sys.executable).with_name("jdm")
 
 
 @dataclass
@@ -57,23 +58,27 @@ def landing_dir(work_dir: Path) -> Path:
     return (work_dir / "landing").resolve()
 
 
-def land(extract_dir: Path, work_dir: Path) -> None:
-    """`jdm land`: the extract as Parquet files for the raw layer."""
-    from jdm.ingest.landing import land_extract
-
-    land_extract(extract_dir, landing_dir(work_dir))
+def run_build(extract_dir: Path, work_dir: Path, *, exclude: list[str] | None = None) -> DbtRun:
+    """What `make build` does: `jdm land` (the extract as Parquet files for
+    the raw layer), then `dbt build` if the landing succeeded. The output of
+    both, and the first failing return code."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {"JDM_EXTRACT_DIR": str(extract_dir), "JDM_DB": str(work_dir / "warehouse.duckdb"),
+                        "JDM_LANDING_DIR": str(landing_dir(work_dir))}
+    landed = subprocess.run([str(JDM), "land"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    if landed.returncode != 0:
+        return DbtRun(landed.returncode, landed.stdout + landed.stderr, work_dir / "warehouse.duckdb")
+    run = run_dbt(["build", *(["--exclude", *exclude] if exclude else [])], extract_dir, work_dir)
+    return DbtRun(run.returncode, landed.stdout + landed.stderr + run.output, run.db_path)
 
 
 def build(extract_dir: Path, work_dir: Path) -> DbtRun:
-    """`jdm land`, then `dbt build` that must succeed (the output is shown if
-    it does not), as `make build` does.
+    """`run_build` that must succeed (the output is shown if it does not).
 
     JDM_TEST_DBT_EXCLUDE (for checking that a test can fail): nodes to leave
     out, e.g. "test_type:unit test_type:data", so that a fault put into a
     model on purpose reaches the Python tests instead of stopping the build."""
-    land(extract_dir, work_dir)
-    exclude = os.environ.get("JDM_TEST_DBT_EXCLUDE", "").split()
-    run = run_dbt(["build", *(["--exclude", *exclude] if exclude else [])], extract_dir, work_dir)
+    run = run_build(extract_dir, work_dir, exclude=os.environ.get("JDM_TEST_DBT_EXCLUDE", "").split())
     assert run.returncode == 0, run.output[-6000:]
     return run
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from dbt_support import DBT, REPO_ROOT, DbtRun
-from jdm.dq.ge_suites import SUITES
+from jdm.dq.ge_suites import all_suites
+from jdm.ingest.dictionary import columns_of
 from jdm.dq.run import run_dq
 
 
@@ -35,7 +36,8 @@ def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
     results = json.loads((run.db_path.parent / "target" / "run_results.json").read_text())
     data_tests = [r for r in results["results"] if r["unique_id"].startswith("test.")]
     assert (frame["source"] == "dbt").sum() == len(data_tests) > 200
-    assert (frame["source"] == "great_expectations").sum() == sum(len(s.expectations) for s in SUITES)
+    assert (frame["source"] == "great_expectations").sum() == sum(len(s.expectations) for s in all_suites())
+    assert (frame["source"] == "quarantine").sum() == run.query("select count(*) from audit.extract_checks")[0][0] > 100
     assert set(frame["kahn_category"]) == {"conformance", "completeness", "plausibility"}
     assert not frame["status"].isin(["fail", "error"]).any(), frame[frame["status"].isin(["fail", "error"])]
     # The table in the warehouse is what was computed, once per check.
@@ -46,13 +48,16 @@ def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
 def test_counts_agree_with_direct_sql(default_dq) -> None:
     run, _, _ = default_dq
     rows = {r[0]: r[1:] for r in run.query(
-        "select check_name, violated_rows, denominator_rows from marts.dq_results")}
+        "select check_name, violated_rows, denominator_rows, threshold_pct from marts.dq_results")}
     visits = run.query("select count(*) from staging.stg_registry__visits")[0][0]
-    assert rows["not_null_stg_registry__visits_visit_id"] == (0, visits)
-    assert rows["staging__stg_registry__visits.ExpectColumnValuesToBeBetween(cmas)"] == (
-        run.query("select count(*) filter (where cmas not between 0 and 52) from staging.stg_registry__visits")[0][0], visits)
+    assert rows["key_stg_registry__visits_visit_id"][:2] == (0, visits)
+    # Completeness as the dictionary expects it: missing CMAS counted directly.
+    (expected_pct,) = [c.min_completeness_pct for c in columns_of("visits.csv") if c.column_name == "cmas"]
+    assert rows["staging__stg_registry__visits.ExpectColumnValuesToNotBeNull(cmas)"] == (
+        run.query("select count(*) filter (where cmas is null) from staging.stg_registry__visits")[0][0], visits,
+        100 - expected_pct)
     raw_meds = run.query("select count(*) from raw.raw_registry__medications")[0][0]
-    assert rows["source_stop_not_before_start_raw_registry__medications_start_date__stop_date"] == (0, raw_meds)
+    assert rows["extract__medications__stop_date__stop_before_start"] == (0, raw_meds, 0)
 
 
 def test_rerunning_rebuilds_the_table(default_dq, tmp_path: Path) -> None:
@@ -70,10 +75,11 @@ def dirty_dq(dirty_build, tmp_path_factory: pytest.TempPathFactory):
 def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
     run, frame, manifest, _ = dirty_dq
     assert "ERROR=0" in run.output  # defects of the extract warn; the build completes
-    source = frame[frame["check_scope"] == "source"]
+    source = frame[frame["source"] == "quarantine"]
     found = collections.Counter()
-    for r in source.itertuples():
+    for r in source[source["defect_class"].notna()].itertuples():
         found[(r.model.replace("raw_registry__", "") + ".csv", int(r.defect_class))] += int(r.violated_rows)
+    found = +found  # checks with no violation are listed too: drop the zeros
     injected = collections.Counter(
         (m["source_file"], int(m["defect_class"])) for m in manifest
         # spelling (10, 11) is normalised, and a censored lab value is valid: not defects to count
@@ -98,10 +104,13 @@ def test_a_source_count_matches_the_raw_file(dirty_dq) -> None:
                     bad += len(text) != 10
                 except ValueError:
                     bad += 1
-    row = frame.set_index("check_name").loc["source_date_conforms_raw_registry__visits_visit_date"]
+    row = frame.set_index("check_name").loc["extract__visits__visit_date__invalid_date"]
     assert bad > 0 and row["violated_rows"] == bad
-    stored = run.query(f"select count(*) from {row['failures_relation']}")[0][0]
-    assert stored == bad  # the offending rows themselves are kept for inspection
+    # The offending records themselves are in the relation it names, with their text.
+    stored = run.query(f"""select count(*) from {row['failures_relation']}
+                           where source_file = 'visits.csv' and column_name = 'visit_date'
+                             and reason_code = 'invalid_date'""")[0][0]
+    assert stored == bad
 
 
 def test_a_broken_model_fails_the_build(tmp_path: Path, default_build: DbtRun) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_support import run_dbt, write_file
+from dbt_support import run_build, write_file
 
 GOOD = {
     "extract_metadata.csv": "registry,extract_date,spec_version\nR,2012-06-30,1\n",
@@ -36,7 +36,7 @@ def write_extract(folder: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_clean_minimal_extract_builds(tmp_path: Path) -> None:
-    run = run_dbt(["build"], write_extract(tmp_path / "extract", GOOD), tmp_path / "build")
+    run = run_build(write_extract(tmp_path / "extract", GOOD), tmp_path / "build")
     assert run.returncode == 0, run.output[-4000:]
     assert run.query("select count(*) from staging.stg_registry__visits") == [(1,)]
 
@@ -44,7 +44,7 @@ def test_a_clean_minimal_extract_builds(tmp_path: Path) -> None:
 def test_extra_columns_are_kept_in_raw_and_ignored_after(tmp_path: Path) -> None:
     files = dict(GOOD)
     files["labs.csv"] = "lab_site,patient_id,sample_date,test,value,unit,source_row\nX,P1,2005-01-01,CK,300,U/L,99\n"
-    run = run_dbt(["build"], write_extract(tmp_path / "extract", files), tmp_path / "build")
+    run = run_build(write_extract(tmp_path / "extract", files), tmp_path / "build")
     assert run.returncode == 0, run.output[-4000:]
     assert run.query("select lab_site, extra_source_row, source_row from raw.raw_registry__labs") == [("X", "99", 1)]
     assert run.query("select value from staging.stg_registry__labs") == [(300,)]
@@ -62,14 +62,14 @@ def test_a_missing_column_is_a_clear_fatal_error(tmp_path: Path, file_name: str,
     files[file_name] = "\n".join(
         ",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in [header, *rest] if line
     ) + "\n"
-    run = run_dbt(["build"], write_extract(tmp_path / "extract", files), tmp_path / "build")
+    run = run_build(write_extract(tmp_path / "extract", files), tmp_path / "build")
     assert run.returncode != 0
     assert f"{file_name}: required column '{column}' missing from the header row" in run.output
 
 
 def test_a_missing_file_is_a_clear_fatal_error(tmp_path: Path) -> None:
     files = {k: v for k, v in GOOD.items() if k != "medications.csv"}
-    run = run_dbt(["build"], write_extract(tmp_path / "extract", files), tmp_path / "build")
+    run = run_build(write_extract(tmp_path / "extract", files), tmp_path / "build")
     assert run.returncode != 0
     assert "registry extract file medications.csv is missing" in run.output
 
@@ -77,6 +77,6 @@ def test_a_missing_file_is_a_clear_fatal_error(tmp_path: Path) -> None:
 def test_an_unreadable_extract_date_stops_the_build(tmp_path: Path) -> None:
     files = dict(GOOD)
     files["extract_metadata.csv"] = "registry,extract_date,spec_version\nR,30/06/2012,1\n"
-    run = run_dbt(["build"], write_extract(tmp_path / "extract", files), tmp_path / "build")
+    run = run_build(write_extract(tmp_path / "extract", files), tmp_path / "build")
     assert run.returncode != 0
     assert "extract_metadata.csv: extract_date is missing or not a YYYY-MM-DD date (found '30/06/2012')" in run.output

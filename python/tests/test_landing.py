@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jdm.ingest.landing import ExtractContractError, land_registry_file
+from jdm.ingest.dictionary import LABS
+from jdm.ingest.landing import ExtractContractError, land_file
 
 HEADER = "patient_id,sample_date,test,value,unit"
 RECORDS = [
@@ -21,9 +22,9 @@ RECORDS = [
 
 def land(folder: Path, text: str):
     (folder / "labs.csv").write_text(text, encoding="utf-8", newline="")
-    con = duckdb.connect()
-    relation, report = land_registry_file(con, folder, "labs.csv")
-    rows = relation.order("source_row").fetchall()
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    report = land_file(con, folder, LABS, folder)
+    rows = con.execute(f"select * from read_parquet('{folder / 'labs.parquet'}') order by source_row").fetchall()
     con.close()
     return rows, report
 

@@ -11,7 +11,7 @@ KAHN_CATEGORIES = ("conformance", "completeness", "plausibility")
 @dataclass(frozen=True)
 class CheckResult:
     check_name: str
-    source: str  # 'dbt' or 'great_expectations'
+    source: str  # 'quarantine' (the extract's defects), 'dbt' or 'great_expectations'
     layer: str  # raw, staging, intermediate, marts, reference, audit
     model: str
     column_name: str | None

@@ -1,13 +1,15 @@
-"""`jdm dq`: both sources of checks into marts.dq_results."""
+"""`jdm dq`: every source of checks into marts.dq_results."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from jdm.dq.dbt_checks import dbt_checks
+from jdm.dq.extract_checks import extract_checks
 from jdm.dq.ge_suites import ge_checks
 from jdm.dq.results import COLUMN_TYPES, CheckResult
 from jdm.warehouse_io import replace_table
@@ -16,9 +18,13 @@ DQ_TABLE = "marts.dq_results"
 
 
 def collect_checks(db_path: Path, target_dir: Path, docs_dir: Path | None) -> list[CheckResult]:
-    """Every check, read through a read-only connection (closed before return)."""
+    """Every check, read through a read-only connection (closed before return):
+    the extract's defects (from the quarantine), dbt's tests of our models,
+    and the Great Expectations suites."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return dbt_checks(target_dir, con) + ge_checks(con, docs_dir)
+        checks = dbt_checks(target_dir, con)
+        build_time = max((c.run_at for c in checks), default=datetime.now().replace(microsecond=0))
+        return extract_checks(con, build_time) + checks + ge_checks(con, docs_dir)
 
 
 def write_results(db_path: Path, checks: list[CheckResult]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ class ExtractColumn:
     bad_value_action: str  # set_aside, repair, stop_build
     min_value: Decimal | None
     max_value: Decimal | None
+    min_completeness_pct: float | None  # share of staged records expected to hold a value
     code_list: str | None  # seed (and code_field of code_spellings) the code maps through
     unit: str | None
     rule: str | None  # a rule beyond the type: patient, places_event, within_life, ...
@@ -61,7 +62,9 @@ def extract_columns() -> tuple[ExtractColumn, ...]:
                 source_file=r["source_file"], column_name=r["column_name"], column_order=int(r["column_order"]),
                 value_type=r["value_type"], is_required=r["is_required"] == "true",
                 bad_value_action=r["bad_value_action"], min_value=_number(r["min_value"]),
-                max_value=_number(r["max_value"]), code_list=r["code_list"] or None, unit=r["unit"] or None,
+                max_value=_number(r["max_value"]),
+                min_completeness_pct=float(r["min_completeness_pct"]) if r["min_completeness_pct"] else None,
+                code_list=r["code_list"] or None, unit=r["unit"] or None,
                 rule=r["rule"] or None, staged_column=r["staged_column"], kahn_category=r["kahn_category"],
                 description=r["description"],
             )
