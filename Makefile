@@ -76,13 +76,13 @@ report: install
 publish: install
 	$(BIN)/jdm publish --allow-demo-key
 
-# The dbt docs site as one self-contained HTML file (works offline). In its
-# own target folder: `docs generate` writes a run_results.json, which must
-# not replace the build's (jdm dq and jdm publish read that one).
+# The dbt docs site as one self-contained HTML file (works offline), with
+# the staged columns described from the data dictionary. In its own target
+# folder: `docs generate` writes a run_results.json, which must not replace
+# the build's (jdm dq and jdm publish read that one).
 docs: install
-	$(BIN)/dbt docs generate --static --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
-	mkdir -p "$(JDM_OUTPUT_DIR)"
-	cp "$${DBT_TARGET_PATH:-target}/docs_site/static_index.html" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
+	$(BIN)/dbt docs generate --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
+	$(BIN)/python -m jdm.serve.docs_site "$${DBT_TARGET_PATH:-target}/docs_site" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
 
 test: install
 	$(BIN)/pytest

@@ -344,3 +344,38 @@
     {{ exceptions.raise_compiler_error("unknown code list " ~ code_list) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The staged columns' documentation, from the dictionary: a post-hook of
+    every base and stg model writes each column's description, with the
+    extract column it comes from, its type, range and unit, whether it is
+    required and what a bad value gets, as a database comment. `make docs`
+    shows these comments in the dbt docs site (jdm.serve.docs_site), and
+    any SQL client shows them too, so the YAML does not restate them. -#}
+{% macro describe_from_dictionary(source_file) -%}
+    {{ return(adapter.dispatch('describe_from_dictionary', 'jdm_warehouse')(source_file)) }}
+{%- endmacro %}
+
+{% macro dictionary_column_text(source_file, c) -%}
+    {%- set facts = [c.value_type] -%}
+    {%- set low = '%g' | format(c.min_value) if c.min_value is not none -%}
+    {%- set high = '%g' | format(c.max_value) if c.max_value is not none -%}
+    {#- A unit naming another column of the file: the value's unit is there. -#}
+    {%- set unit = ('unit in column ' ~ c.unit) if c.unit in ['unit', 'dose_unit'] else c.unit -%}
+    {%- set range = (low ~ '–' ~ high) if low and high else ('≥ ' ~ low) if low else ('≤ ' ~ high) if high else '' -%}
+    {%- set measure = [range, unit] | select | join(' ') -%}
+    {%- if measure -%}{%- do facts.append(measure) -%}{%- endif -%}
+    {%- if c.code_list -%}{%- do facts.append('codes: ' ~ c.code_list) -%}{%- endif -%}
+    {%- do facts.append('required' if c.is_required else 'optional') -%}
+    {%- do facts.append('a bad value: ' ~ c.bad_value_action | replace('_', ' ')) -%}
+    {%- if c.rule -%}{%- do facts.append('rule: ' ~ c.rule) -%}{%- endif -%}
+    {{- c.description }} From {{ source_file }} column {{ c.column_name }} ({{ facts | join('; ') }}).
+{%- endmacro %}
+
+{% macro default__describe_from_dictionary(source_file) -%}
+    {%- if execute -%}
+        {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {%- for c in extract_columns(source_file) if c.staged_column in present %}
+    comment on column {{ this }}.{{ adapter.quote(c.staged_column) }} is '{{ dictionary_column_text(source_file, c) | replace("'", "''") }}';
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}

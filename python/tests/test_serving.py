@@ -256,7 +256,15 @@ def test_no_registry_patient_id_in_served_tables_or_published_files(scenario: Sc
 def test_make_run_publishes_and_says_which_key(scenario: Scenario, tmp_path: Path) -> None:
     output = scenario.make_run_output
     assert "Served file:" in output and "dbt docs" in output and "DEMO" not in output
-    assert (scenario.pipeline.root / "output_a_again" / "dbt_docs.html").stat().st_size > 100_000
+    docs_site = (scenario.pipeline.root / "output_a_again" / "dbt_docs.html").read_text(encoding="utf-8")
+    # The staged columns are described from the data dictionary (comments
+    # written by a post-hook, filled into the site): CMAS, as the seed row
+    # states it, with its range and unit, on the staged visits.
+    with (REPO_ROOT / "seeds" / "extract_columns.csv").open(encoding="utf-8") as f:
+        cmas = next(r for r in csv.DictReader(f) if (r["source_file"], r["column_name"]) == ("visits.csv", "cmas"))
+    stated = (f"{cmas['description']} From visits.csv column cmas (integer; {int(float(cmas['min_value']))}–"
+              f"{int(float(cmas['max_value']))} {cmas['unit']}; optional; a bad value: repair).")
+    assert json.dumps(stated)[1:-1] in docs_site
     # Without a key: the public demo key, said on the terminal and in the file.
     served = tmp_path / "served.duckdb"
     env = scenario.pipeline.env(scenario.extract_a, None) | {"JDM_SERVE_DB": str(served)}

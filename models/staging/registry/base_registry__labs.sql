@@ -19,6 +19,7 @@
   3. sample_date after the extract date, before birth or after death:
      `implausible_event_date`.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('labs.csv') }}") }}
 {%- set columns = extract_columns('labs.csv') -%}
 {{ dictionary_depends_on() }}
 

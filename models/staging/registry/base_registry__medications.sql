@@ -27,6 +27,7 @@
      episode).
   4. stop_date before start_date: `stop_before_start`.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('medications.csv') }}") }}
 {%- set columns = extract_columns('medications.csv') -%}
 {{ dictionary_depends_on() }}
 

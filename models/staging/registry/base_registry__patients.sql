@@ -14,6 +14,7 @@
     other of their dates after the extract date or, when the date of birth
     is usable, before it (rule `within_life`).
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('patients.csv') }}") }}
 {%- set columns = extract_columns('patients.csv') -%}
 {{ dictionary_depends_on() }}
 

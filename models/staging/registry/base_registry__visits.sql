@@ -17,6 +17,7 @@
   3. visit_date after the extract date, before birth or after death:
      `implausible_event_date`.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('visits.csv') }}") }}
 {%- set columns = extract_columns('visits.csv') -%}
 {{ dictionary_depends_on() }}
 

@@ -4,6 +4,7 @@
   build with a message naming the file (bad_value_action stop_build in seed
   extract_columns); so does a file without exactly one record.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('extract_metadata.csv') }}") }}
 {%- set columns = extract_columns('extract_metadata.csv') -%}
 {{ dictionary_depends_on() }}
 

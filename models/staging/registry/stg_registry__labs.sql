@@ -11,6 +11,8 @@
   position in labs.csv, so it is stable for one extract and traceable to
   its row.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('labs.csv') }}") }}
+-- depends_on: {{ ref('extract_columns') }} (the post-hook reads the dictionary)
 with
 
 -- Read several times by the duplicate search: scanned again, not buffered.

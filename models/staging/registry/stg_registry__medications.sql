@@ -13,6 +13,7 @@
   one after death or the extract date was clipped to it
   (is_stop_date_clipped).
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('medications.csv') }}") }}
 {%- set columns = extract_columns('medications.csv') -%}
 {%- set content = columns | rejectattr('column_name', 'equalto', 'medication_id') | map(attribute='staged_column') | list -%}
 {{ dictionary_depends_on() }}

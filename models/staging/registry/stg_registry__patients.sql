@@ -6,6 +6,7 @@
   either way, and lists the others in duplicate_records (audit.quarantine
   reads them).
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('patients.csv') }}") }}
 {%- set columns = extract_columns('patients.csv') -%}
 {{ dictionary_depends_on() }}
 

@@ -7,6 +7,8 @@
   reads them (protocol, "Uncertain first exposure"). One row per record;
   the records themselves are in audit.quarantine.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('medications.csv') }}") }}
+-- depends_on: {{ ref('extract_columns') }} (the post-hook reads the dictionary)
 with
 
 checked_medications as (

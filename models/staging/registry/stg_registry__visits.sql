@@ -16,6 +16,7 @@
   besides its own (merged or repeated), with the rule: audit.quarantine
   reads them.
 -#}
+{{ config(post_hook="{{ describe_from_dictionary('visits.csv') }}") }}
 {%- set columns = extract_columns('visits.csv') -%}
 {%- set measure_columns = columns | rejectattr('column_name', 'in', ['visit_id', 'patient_id', 'visit_date']) | list -%}
 {%- set measures = measure_columns | map(attribute='staged_column') | list -%}
