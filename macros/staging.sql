@@ -44,12 +44,28 @@
 {% macro kept_decimal_type() -%}decimal(18, {{ kept_decimal_places() }}){%- endmacro %}
 
 {% macro has_more_decimal_places_than_kept(text) -%}
-    regexp_matches({{ text }}, '\.[0-9]{ {{- kept_decimal_places() -}} }[0-9]*[1-9]')
+    {{ regex_contains(text, '\\.[0-9]{' ~ kept_decimal_places() ~ '}[0-9]*[1-9]') }}
+{%- endmacro %}
+
+{#- A plain decimal number (no exponent, no separators), and a whole one
+    (a decimal point followed by zeros only is allowed). -#}
+{% macro decimal_number_pattern() -%}{{ return('[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)') }}{%- endmacro %}
+
+{% macro whole_number_pattern() -%}{{ return('[+-]?[0-9]+(\\.0*)?') }}{%- endmacro %}
+
+{#- The fields of a repaired value (value_repairs, conflicting_values) and of
+    a record set aside by a duplicate rule (duplicate_records). -#}
+{% macro value_repair_fields() -%}
+    {{ return([('column_name', 'text'), ('raw_value', 'text'), ('reason_code', 'text'), ('detail', 'text')]) }}
+{%- endmacro %}
+
+{% macro duplicate_record_fields() -%}
+    {{ return([('source_row', 'bigint'), ('reason_code', 'text'), ('detail', 'text')]) }}
 {%- endmacro %}
 
 {#- Lookup key of a code or label: lower case, inner spaces collapsed. -#}
 {% macro code_key(expression) -%}
-    lower(regexp_replace({{ expression }}, '\s+', ' ', 'g'))
+    lower({{ regex_replace_all(expression, '\\s+', ' ') }})
 {%- endmacro %}
 
 {#- The canonical code of a spelling in a code list of the dictionary
@@ -58,13 +74,13 @@
     built once per query (an uncorrelated subquery). -#}
 {% macro code_map(code_list) -%}
     {%- if code_list == 'yes_no_spellings' -%}
-    (select map_from_entries(list((spelling, value))) from {{ ref('yes_no_spellings') }})
+    (select {{ map_aggregate('spelling', 'value') }} from {{ ref('yes_no_spellings') }})
     {%- elif code_list == 'diagnosis_labels' -%}
-    (select map_from_entries(list((spelling, diagnosis))) from {{ ref('diagnosis_labels') }})
+    (select {{ map_aggregate('spelling', 'diagnosis') }} from {{ ref('diagnosis_labels') }})
     {%- elif code_list == 'drug_dictionary' -%}
-    (select map_from_entries(list((lower(drug), drug))) from {{ ref('drug_dictionary') }})
+    (select {{ map_aggregate('lower(drug)', 'drug') }} from {{ ref('drug_dictionary') }})
     {%- elif code_list.startswith('code_spellings.') -%}
-    (select map_from_entries(list((spelling, code))) from {{ ref('code_spellings') }}
+    (select {{ map_aggregate('spelling', 'code') }} from {{ ref('code_spellings') }}
      where code_field = '{{ code_list.split('.')[1] }}')
     {%- else -%}
     {{ exceptions.raise_compiler_error("unknown code list " ~ code_list) }}
@@ -83,7 +99,7 @@
     kept, or lies outside min_value..max_value. -#}
 {% macro number_in_range(c, text, integer) -%}
     case
-        when regexp_full_match({{ text }}, {{ "'[+-]?[0-9]+(\\.0*)?'" if integer else "'[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)'" }})
+        when {{ regex_full_match(text, whole_number_pattern() if integer else decimal_number_pattern()) }}
             and not {{ has_more_decimal_places_than_kept(text) }}
             {%- if c.min_value is not none %}
             and try_cast({{ text }} as {{ kept_decimal_type() }}) >= {{ c.min_value }}
@@ -91,7 +107,7 @@
             {%- if c.max_value is not none %}
             and try_cast({{ text }} as {{ kept_decimal_type() }}) <= {{ c.max_value }}
             {%- endif %}
-        then try_cast({{ text }} as {{ kept_decimal_type() }}){{ '::integer' if integer }}
+        then {% if integer %}cast(try_cast({{ text }} as {{ kept_decimal_type() }}) as integer){% else %}try_cast({{ text }} as {{ kept_decimal_type() }}){% endif %}
     end
 {%- endmacro %}
 
@@ -111,9 +127,9 @@
     {%- elif c.value_type == 'decimal' -%}
         {{ number_in_range(c, text, false) }}
     {%- elif c.value_type == 'code' -%}
-        {{ code_map(c.code_list) }}[{{ code_key(text) }}]
+        {{ map_value(code_map(c.code_list), code_key(text)) }}
     {%- elif c.value_type == 'yes_no' -%}
-        ({{ code_map(c.code_list) }}[{{ code_key(text) }}] = 'Y')
+        ({{ map_value(code_map(c.code_list), code_key(text)) }} = 'Y')
     {%- else -%}
         {{ exceptions.raise_compiler_error("typed_value: " ~ c.value_type ~ " is typed in its model (" ~ c.column_name ~ ")") }}
     {%- endif -%}
@@ -128,11 +144,11 @@
     {%- set type_issue = {'date': 'invalid_date', 'integer': 'invalid_numeric', 'decimal': 'invalid_numeric',
                           'code': 'unknown_code', 'yes_no': 'unknown_code', 'lab_value': 'invalid_numeric'} -%}
     case
-        when list_contains(undecodable_columns, '{{ c.column_name }}') then 'invalid_encoding'
+        when {{ list_has('undecodable_columns', "'" ~ c.column_name ~ "'") }} then 'invalid_encoding'
         when {{ text }} is null then {{ "'missing_required_value'" if c.is_required else 'null' }}
         {%- if c.value_type == 'yes_no' %}
         -- U and unknown are known spellings of "missing": not an issue
-        when not map_contains({{ code_map(c.code_list) }}, {{ code_key(text) }}) then 'unknown_code'
+        when not {{ map_has_key(code_map(c.code_list), code_key(text)) }} then 'unknown_code'
         {%- elif c.value_type in type_issue %}
         when {{ c.staged_column }} is null then '{{ type_issue[c.value_type] }}'
         {%- endif %}
@@ -159,10 +175,10 @@
     {%- if c.value_type in ('integer', 'decimal') -%}
     case
         when {{ c.staged_column }}__issue <> 'invalid_numeric' then null
-        when not regexp_full_match({{ text }}, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)') then 'not a number'
+        when not {{ regex_full_match(text, decimal_number_pattern()) }} then 'not a number'
         when {{ has_more_decimal_places_than_kept(text) }} then 'more than {{ kept_decimal_places() }} decimal places: cannot be kept exactly'
         {%- if c.value_type == 'integer' %}
-        when not regexp_full_match({{ text }}, '[+-]?[0-9]+(\.0*)?') then 'not a whole number'
+        when not {{ regex_full_match(text, whole_number_pattern()) }} then 'not a whole number'
         {%- endif %}
         else 'outside {{ c.min_value if c.min_value is not none else "" }} to {{ c.max_value if c.max_value is not none else "" }}'
     end
@@ -177,16 +193,19 @@
     detail expression, where its model has one. -#}
 {% macro value_repairs(columns, details={}) -%}
     {%- set optional = columns | rejectattr('is_required') | list -%}
+    {%- set repairs = [] -%}
+    {%- for c in optional -%}
+        {%- do repairs.append(struct_of([
+            ('column_name', "'" ~ c.column_name ~ "'"),
+            ('raw_value', c.column_name ~ '__text'),
+            ('reason_code', c.staged_column ~ '__issue'),
+            ('detail', 'cast((' ~ details.get(c.column_name, value_detail(c)) ~ ') as ' ~ dbt.type_string() ~ ')'),
+        ])) -%}
+    {%- endfor %}
     case
         when coalesce({% for c in optional %}{{ c.staged_column }}__issue{{ ', ' if not loop.last }}{% endfor %}) is null
-            then []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[]
-        else list_filter([
-        {%- for c in optional %}
-            {'column_name': '{{ c.column_name }}', 'raw_value': {{ c.column_name }}__text,
-             'reason_code': {{ c.staged_column }}__issue,
-             'detail': ({{ details.get(c.column_name, value_detail(c)) }})::varchar}{{ ',' if not loop.last }}
-        {%- endfor %}
-        ], lambda repair: repair.reason_code is not null)
+            then {{ empty_list_of(value_repair_fields()) }}
+        else {{ list_where(list_of(repairs), 'repair', 'repair.reason_code is not null') }}
     end
 {%- endmacro %}
 
@@ -222,7 +241,7 @@
     columns finds the few candidate groups, and the exact comparison (the
     window) runs only on their rows, so a hash collision cannot merge rows
     whose values differ. `relation` is read twice: pass a table, or a CTE
-    declared `not materialized` (DuckDB would otherwise buffer all of it). -#}
+    declared `as scanned_again()` (DuckDB would otherwise buffer all of it). -#}
 {% macro rows_sharing_values(relation, columns, where='true') -%}
     select
         source_row,
@@ -230,8 +249,8 @@
         count(*) over (partition by {{ columns | join(', ') }}) as n_rows
     from {{ relation }}
     where ({{ where }})
-        and hash({{ columns | join(', ') }}) in (
-            select hash({{ columns | join(', ') }})
+        and {{ row_hash(columns) }} in (
+            select {{ row_hash(columns) }}
             from {{ relation }}
             where ({{ where }})
             group by 1
@@ -248,7 +267,7 @@
     The first record of each group is kept. kept_source_row is the record
     that stays: when an exact copy's first record is itself a duplicate id,
     the copy goes to where that record went. `relation`: a table or a CTE
-    declared `not materialized` (rows_sharing_values reads it twice). -#}
+    declared `as scanned_again()` (rows_sharing_values reads it twice). -#}
 {% macro repeated_records(relation, content_columns, id_column=none) -%}
     (
     with
@@ -265,7 +284,7 @@
 
     {%- if id_column %}
 
-    distinct_contents as not materialized (
+    distinct_contents as {{ scanned_again() }} (
         select * from {{ relation }}
         where source_row not in (select source_row from exact_copies)
     ),
@@ -314,8 +333,8 @@
 {% macro records_set_aside(repeats) -%}
     select
         kept_source_row as source_row,
-        list({'source_row': source_row, 'reason_code': reason_code, 'detail': detail} order by source_row)
-            as duplicate_records
+        {{ ordered_list(struct_of([('source_row', 'source_row'), ('reason_code', 'reason_code'), ('detail', 'detail')]),
+            'source_row') }} as duplicate_records
     from {{ repeats }}
     group by kept_source_row
 {%- endmacro %}

@@ -26,10 +26,10 @@ raw_{{ entity }} as (
 {% for entity in entities -%}
 -- Read twice below; not materialized, so DuckDB scans it twice instead of
 -- buffering every record.
-checked_{{ entity }} as not materialized (
+checked_{{ entity }} as {{ scanned_again() }} (
     select * from {{ ref('base_registry__' ~ entity) }}
 ),
-staged_{{ entity }} as not materialized (
+staged_{{ entity }} as {{ scanned_again() }} (
     select * from {{ ref('stg_registry__' ~ entity) }}
 ),
 {% endfor -%}
@@ -90,7 +90,7 @@ duplicates_set_aside as (
         duplicate.reason_code,
         'dropped' as action,
         duplicate.detail
-    from (select unnest(duplicate_records) as duplicate from staged_{{ entity }})
+    from (select {{ unnest_list('duplicate_records') }} as duplicate from staged_{{ entity }})
     inner join checked_{{ entity }} on checked_{{ entity }}.source_row = duplicate.source_row
     {{ 'union all' if not loop.last }}
     {%- endfor %}
@@ -110,7 +110,7 @@ values_repaired as (
         'repaired' as action,
         repair.detail
     from (
-        select *, unnest(value_repairs) as repair
+        select *, {{ unnest_list('value_repairs') }} as repair
         from checked_{{ entity }}
         where source_row in (select source_row from staged_{{ entity }})
     )
@@ -126,7 +126,7 @@ values_repaired as (
         'repaired' as action,
         conflict.detail
     from (
-        select *, unnest(conflicting_values) as conflict
+        select *, {{ unnest_list('conflicting_values') }} as conflict
         from staged_visits
     )
 ),

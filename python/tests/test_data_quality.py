@@ -35,7 +35,9 @@ def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
     run, frame, out = default_dq
     results = json.loads((run.db_path.parent / "target" / "run_results.json").read_text())
     data_tests = [r for r in results["results"] if r["unique_id"].startswith("test.")]
-    assert (frame["source"] == "dbt").sum() == len(data_tests) > 200
+    # every dbt test of the build has its row (well over a hundred: keys,
+    # relationships, dictionary conformance, contracts, consistency checks)
+    assert (frame["source"] == "dbt").sum() == len(data_tests) > 100
     assert (frame["source"] == "great_expectations").sum() == sum(len(s.expectations) for s in all_suites())
     assert (frame["source"] == "quarantine").sum() == run.query("select count(*) from audit.extract_checks")[0][0] > 100
     assert set(frame["kahn_category"]) == {"conformance", "completeness", "plausibility"}

@@ -21,6 +21,8 @@
 -#}
 {{ config(post_hook="{{ describe_from_dictionary('labs.csv') }}") }}
 {%- set columns = extract_columns('labs.csv') -%}
+{#- A number with an optional qualifier (`<5`, `>2000`): groups 1 and 2. -#}
+{%- set censored_number_pattern = '^([<>]=?)?\\s*([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$' -%}
 {{ dictionary_depends_on() }}
 
 with
@@ -53,11 +55,10 @@ values_typed as (
         {{ typed_columns(columns) }},
         -- `<5`, `>2000`: the qualifier and the number (the qualifier has no
         -- decimal point: the whole text can be tested for places).
-        nullif(regexp_extract(value__text, '^([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)$', 1), '') as value_qualifier,
+        nullif({{ regex_group('value__text', censored_number_pattern, 1) }}, '') as value_qualifier,
         case
             when not {{ has_more_decimal_places_than_kept('value__text') }}
-            then try_cast(regexp_extract(value__text, '^([<>]=?)?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)$', 2)
-                as {{ kept_decimal_type() }})
+            then try_cast({{ regex_group('value__text', censored_number_pattern, 2) }} as {{ kept_decimal_type() }})
         end as reported_value
     from values_as_text
 ),
@@ -76,17 +77,16 @@ values_converted as (
 
 values_checked as (
     select
-        * replace (
-            -- An unknown unit, or one the test is not measured in, is the
-            -- unit's problem (spec defect 9), recorded against it; the value
-            -- it makes unusable is left out of stg_registry__labs.value.
-            case
-                when reported_unit__issue = 'invalid_encoding' then reported_unit__issue
-                when reported_unit__issue is not null then 'unknown_lab_unit'
-                when test is not null and reported_value is not null and not is_unit_of_test then 'unknown_lab_unit'
-            end as reported_unit__issue
-        )
-    from (select *, {{ value_issues(columns) }} from values_converted)
+        * except (reported_unit__issue),
+        -- An unknown unit, or one the test is not measured in, is the
+        -- unit's problem (spec defect 9), recorded against it; the value
+        -- it makes unusable is left out of stg_registry__labs.value.
+        case
+            when reported_unit__issue = 'invalid_encoding' then reported_unit__issue
+            when reported_unit__issue is not null then 'unknown_lab_unit'
+            when test is not null and reported_value is not null and not is_unit_of_test then 'unknown_lab_unit'
+        end as reported_unit__issue
+    from (select *, {{ value_issues(columns) }} from values_converted) as values_issued
 ),
 
 records_placed as (

@@ -60,32 +60,32 @@ values_typed as (
 indications_coded as (
     select
         values_typed.*,
-        list_sort(list_distinct(list_filter(
-            list_transform(indication_keys, lambda code: indication_map[code]),
-            lambda code: code is not null))) as indications,
-        len(list_filter(indication_keys, lambda code: not map_contains(indication_map, code))) > 0
+        {{ list_sorted_distinct(list_where(
+            list_map('indication_keys', 'code', map_value('indication_map', 'code')),
+            'code', 'code is not null')) }} as indications,
+        {{ list_length(list_where('indication_keys', 'code', 'not ' ~ map_has_key('indication_map', 'code'))) }} > 0
             as has_unknown_indication
     from (
         select
             *,
             {{ code_map('code_spellings.indication') }} as indication_map,
-            list_filter(list_transform(string_split(indication__text, ';'), lambda code: {{ code_key('trim(code)') }}),
-                lambda code: code <> '') as indication_keys
+            {{ list_where(list_map(split_text('indication__text', ';'), 'code', code_key('trim(code)')),
+                'code', "code <> ''") }} as indication_keys
         from values_typed
     ) as values_typed
 ),
 
 values_checked as (
     select
-        * replace (
-            {%- for c in columns if c.value_type == 'code_list' %}
-            case
-                when list_contains(undecodable_columns, '{{ c.column_name }}') then 'invalid_encoding'
-                when has_unknown_indication then 'unknown_code'
-            end as {{ c.staged_column }}__issue
-            {%- endfor %}
-        )
-    from (select *, {{ value_issues(columns) }} from indications_coded)
+        *,
+        {{ value_issues(columns | rejectattr('value_type', 'equalto', 'code_list')) }},
+        {%- for c in columns if c.value_type == 'code_list' %}
+        case
+            when {{ list_has('undecodable_columns', "'" ~ c.column_name ~ "'") }} then 'invalid_encoding'
+            when has_unknown_indication then 'unknown_code'
+        end as {{ c.staged_column }}__issue
+        {%- endfor %}
+    from indications_coded
 ),
 
 records_dated as (
@@ -103,27 +103,25 @@ records_dated as (
 -- A single dose lasts its own day: a later stop_date is an entry error.
 single_doses_checked as (
     select
-        * replace (
-            case when frequency = 'once' and stop_date > start_date then null else stop_date end as stop_date,
-            coalesce(stop_date__issue, case when frequency = 'once' and stop_date > start_date then 'once_stop_date_mismatch' end)
-                as stop_date__issue
-        )
+        * except (stop_date, stop_date__issue),
+        case when frequency = 'once' and stop_date > start_date then null else stop_date end as stop_date,
+        coalesce(stop_date__issue, case when frequency = 'once' and stop_date > start_date then 'once_stop_date_mismatch' end)
+            as stop_date__issue
     from records_dated
 ),
 
 stop_dates_clipped as (
     select
-        * replace (
-            case
-                when stop_date > death_date and death_date <= extract_date then death_date
-                when stop_date > extract_date then extract_date
-                else stop_date
-            end as stop_date,
-            case
-                when stop_date > extract_date or stop_date > death_date then 'implausible_event_date'
-                else stop_date__issue
-            end as stop_date__issue
-        ),
+        * except (stop_date, stop_date__issue),
+        case
+            when stop_date > death_date and death_date <= extract_date then death_date
+            when stop_date > extract_date then extract_date
+            else stop_date
+        end as stop_date,
+        case
+            when stop_date > extract_date or stop_date > death_date then 'implausible_event_date'
+            else stop_date__issue
+        end as stop_date__issue,
         coalesce(stop_date > extract_date or stop_date > death_date, false) as is_stop_date_clipped,
         coalesce(stop_date__issue in ('invalid_date', 'invalid_encoding'), false) as has_unknown_stop_date,
         case
@@ -132,7 +130,7 @@ stop_dates_clipped as (
             when stop_date > extract_date
                 then 'stop_date after the extract date ' || extract_date || ': clipped to it'
             when stop_date__issue in ('invalid_date', 'invalid_encoding')
-                then 'unreadable: the episode''s end is unknown (not "still taking it")'
+                then {{ sql_text('unreadable: the episode\'s end is unknown (not "still taking it")') }}
         end as stop_date__detail
     from single_doses_checked
 ),

@@ -16,6 +16,7 @@
 -#}
 {{ config(post_hook="{{ describe_from_dictionary('patients.csv') }}") }}
 {%- set columns = extract_columns('patients.csv') -%}
+{%- set life_dates = columns | selectattr('rule', 'in', ['not_after_extract', 'within_life']) | list -%}
 {{ dictionary_depends_on() }}
 
 with
@@ -47,19 +48,22 @@ values_checked as (
 -- Dates that parse but cannot be true of this child: set to missing.
 life_dates_checked as (
     select
-        values_checked.* replace (
-            {%- for c in columns if c.rule in ('not_after_extract', 'within_life') %}
-            {%- set implausible -%}
-                {{ c.staged_column }} > extract_metadata.extract_date
-                {%- if c.rule == 'within_life' %}
-                or ({{ c.staged_column }} < date_of_birth and date_of_birth <= extract_metadata.extract_date)
-                {%- endif %}
-            {%- endset %}
-            case when {{ implausible }} then null else {{ c.staged_column }} end as {{ c.staged_column }},
-            coalesce({{ c.staged_column }}__issue, case when {{ implausible }} then 'implausible_date' end)
-                as {{ c.staged_column }}__issue{{ ',' if not loop.last }}
+        values_checked.* except (
+            {%- for c in life_dates %}
+            {{ c.staged_column }}, {{ c.staged_column }}__issue{{ ',' if not loop.last }}
             {%- endfor %}
-        )
+        ),
+        {%- for c in life_dates %}
+        {%- set implausible -%}
+            {{ c.staged_column }} > extract_metadata.extract_date
+            {%- if c.rule == 'within_life' %}
+            or ({{ c.staged_column }} < date_of_birth and date_of_birth <= extract_metadata.extract_date)
+            {%- endif %}
+        {%- endset %}
+        case when {{ implausible }} then null else {{ c.staged_column }} end as {{ c.staged_column }},
+        coalesce({{ c.staged_column }}__issue, case when {{ implausible }} then 'implausible_date' end)
+            as {{ c.staged_column }}__issue{{ ',' if not loop.last }}
+        {%- endfor %}
     from values_checked
     cross join extract_metadata
 ),

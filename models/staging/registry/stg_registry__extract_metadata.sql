@@ -8,6 +8,14 @@
 {%- set columns = extract_columns('extract_metadata.csv') -%}
 {{ dictionary_depends_on() }}
 
+{%- set not_one_record -%}
+    'extract_metadata.csv must hold exactly one record; it holds ' || cast(n_records as {{ dbt.type_string() }})
+{%- endset -%}
+{%- set no_extract_date -%}
+    'extract_metadata.csv: extract_date is missing or not a YYYY-MM-DD date (found '
+        || coalesce(chr(39) || extract_date__text || chr(39), 'nothing') || ')'
+{%- endset %}
+
 with
 
 raw_metadata as (
@@ -35,11 +43,8 @@ final as (
     select
         registry,
         case
-            when n_records <> 1
-                then error('extract_metadata.csv must hold exactly one record; it holds ' || n_records::varchar)
-            when record_status <> 'ok' or extract_date is null
-                then error('extract_metadata.csv: extract_date is missing or not a YYYY-MM-DD date (found '
-                    || coalesce('''' || extract_date__text || '''', 'nothing') || ')')
+            when n_records <> 1 then {{ fail_query(not_one_record) }}
+            when record_status <> 'ok' or extract_date is null then {{ fail_query(no_extract_date) }}
             else extract_date
         end as extract_date,
         spec_version,

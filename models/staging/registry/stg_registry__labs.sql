@@ -16,7 +16,7 @@
 with
 
 -- Read several times by the duplicate search: scanned again, not buffered.
-checked_labs as not materialized (
+checked_labs as {{ scanned_again() }} (
     select * from {{ ref('base_registry__labs') }}
     where drop_reason is null
 ),
@@ -44,7 +44,7 @@ final as (
         checked_labs.reported_value,
         checked_labs.reported_unit,
         coalesce(duplicate_records.duplicate_records,
-            []::struct(source_row bigint, reason_code varchar, detail varchar)[]) as duplicate_records,
+            {{ empty_list_of(duplicate_record_fields()) }}) as duplicate_records,
         checked_labs.source_file,
         checked_labs.source_row
     from checked_labs

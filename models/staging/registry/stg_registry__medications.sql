@@ -21,7 +21,7 @@
 with
 
 -- Read several times by the duplicate search: scanned again, not buffered.
-checked_medications as not materialized (
+checked_medications as {{ scanned_again() }} (
     select * from {{ ref('base_registry__medications') }}
     where drop_reason is null
 ),
@@ -42,7 +42,7 @@ final as (
         checked_medications.has_unknown_stop_date,
         checked_medications.is_stop_date_clipped,
         coalesce(duplicate_records.duplicate_records,
-            []::struct(source_row bigint, reason_code varchar, detail varchar)[]) as duplicate_records,
+            {{ empty_list_of(duplicate_record_fields()) }}) as duplicate_records,
         checked_medications.source_file,
         checked_medications.source_row
     from checked_medications

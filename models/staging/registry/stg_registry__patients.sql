@@ -13,7 +13,7 @@
 with
 
 -- Read several times by the duplicate search: scanned again, not buffered.
-checked_patients as not materialized (
+checked_patients as {{ scanned_again() }} (
     select * from {{ ref('base_registry__patients') }}
     where drop_reason is null
 ),
@@ -32,7 +32,7 @@ final as (
         checked_patients.{{ c.staged_column }},
         {%- endfor %}
         coalesce(duplicate_records.duplicate_records,
-            []::struct(source_row bigint, reason_code varchar, detail varchar)[]) as duplicate_records,
+            {{ empty_list_of(duplicate_record_fields()) }}) as duplicate_records,
         checked_patients.source_file,
         checked_patients.source_row
     from checked_patients

@@ -26,7 +26,7 @@ with
 
 -- Read several times below (the duplicate searches read it twice each);
 -- not materialized, so DuckDB scans the table again instead of buffering it.
-checked_visits as not materialized (
+checked_visits as {{ scanned_again() }} (
     select * from {{ ref('base_registry__visits') }}
     where drop_reason is null
 ),
@@ -35,7 +35,7 @@ repeated_visits as (
     {{ repeated_records('checked_visits', ['patient_id', 'visit_date'] + measures + ['value_repairs'], 'visit_id') }}
 ),
 
-distinct_visits as not materialized (
+distinct_visits as {{ scanned_again() }} (
     select * from checked_visits
     where source_row not in (select source_row from repeated_visits)
 ),
@@ -72,8 +72,8 @@ duplicate_records as (
 single_visits as (
     select
         *,
-        [source_row] as merged_source_rows,
-        []::struct(column_name varchar, raw_value varchar, reason_code varchar, detail varchar)[] as conflicting_values
+        {{ list_of(['source_row']) }} as merged_source_rows,
+        {{ empty_list_of(value_repair_fields()) }} as conflicting_values
     from distinct_visits
     where source_row not in (select source_row from same_day_visits)
 ),
@@ -81,36 +81,37 @@ single_visits as (
 visits_merged as (
     select
         same_day_visits.first_source_row as source_row,
-        arg_min(distinct_visits.visit_id, distinct_visits.source_row) as visit_id,
+        {{ arg_min_by('distinct_visits.visit_id', ['distinct_visits.source_row']) }} as visit_id,
         any_value(distinct_visits.patient_id) as patient_id,
         any_value(distinct_visits.visit_date) as visit_date,
         any_value(distinct_visits.source_file) as source_file,
-        list(distinct_visits.source_row order by distinct_visits.source_row) as merged_source_rows,
+        {{ ordered_list('distinct_visits.source_row', 'distinct_visits.source_row') }} as merged_source_rows,
         {%- for m in measures %}
         case when count(distinct distinct_visits.{{ m }}) > 1 then null else max(distinct_visits.{{ m }}) end as {{ m }},
         {%- endfor %}
-        list_filter([
+        {%- set conflicts = [] %}
         {%- for c in measure_columns %}
-        {%- set m = c.staged_column %}
-            case when count(distinct distinct_visits.{{ m }}) > 1 then {
-                'column_name': '{{ c.column_name }}',
-                'raw_value': array_to_string(list_sort(list(distinct distinct_visits.{{ m }}::varchar)
-                    filter (where distinct_visits.{{ m }} is not null)), ' | '),
-                'reason_code': 'conflicting_duplicate',
-                'detail': 'records ' || array_to_string(list(distinct_visits.source_row order by distinct_visits.source_row), ', ')
-                    || ' of one patient and date disagree'
-            } end{{ ',' if not loop.last }}
+        {%- set m = 'distinct_visits.' ~ c.staged_column %}
+        {%- do conflicts.append('case when count(distinct ' ~ m ~ ') > 1 then ' ~ struct_of([
+            ('column_name', "'" ~ c.column_name ~ "'"),
+            ('raw_value', join_list(sorted_distinct_texts(m), ' | ')),
+            ('reason_code', "'conflicting_duplicate'"),
+            ('detail', "'records ' || " ~ join_list(ordered_list('cast(distinct_visits.source_row as ' ~ dbt.type_string() ~ ')',
+                'distinct_visits.source_row'), ', ') ~ " || ' of one patient and date disagree'"),
+        ]) ~ ' end') %}
         {%- endfor %}
-        ], lambda conflict: conflict is not null) as conflicting_values
+        {{ list_where(list_of(conflicts), 'conflict', 'conflict is not null') }} as conflicting_values
     from distinct_visits
     inner join same_day_visits using (source_row)
     group by same_day_visits.first_source_row
 ),
 
 visits_staged as (
-    select * from single_visits
-    union all by name
-    select * from visits_merged
+    {%- set staged_columns = ['source_file', 'source_row', 'visit_id', 'patient_id', 'visit_date'] + measures
+        + ['merged_source_rows', 'conflicting_values'] %}
+    select {{ staged_columns | join(', ') }} from single_visits
+    union all
+    select {{ staged_columns | join(', ') }} from visits_merged
 ),
 
 final as (
@@ -123,7 +124,7 @@ final as (
         {%- endfor %}
         visits_staged.conflicting_values,
         coalesce(duplicate_records.duplicate_records,
-            []::struct(source_row bigint, reason_code varchar, detail varchar)[]) as duplicate_records,
+            {{ empty_list_of(duplicate_record_fields()) }}) as duplicate_records,
         visits_staged.source_file,
         visits_staged.source_row,
         visits_staged.merged_source_rows
