@@ -12,13 +12,14 @@ import csv
 import datetime as dt
 import hashlib
 import re
+from decimal import Decimal
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from jdm.ingest.dictionary import DEFECT_CLASSES, EXTRACT_FILES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
+from jdm.ingest.dictionary import DEFECT_CLASSES, columns_of, EXTRACT_FILES, EXTRACT_METADATA, LABS, MEDICATIONS, PATIENTS, VISITS
 from jdm.generator import extract as extract_module
 from jdm.generator import generate_extract
 
@@ -305,6 +306,18 @@ def test_clean_extract_values_follow_the_spec(clean):
             assert not checker.check(f.name, row), (f.name, number, row, checker.check(f.name, row))
     text = "".join((clean.folder / f.name).read_text() for f in EXTRACT_FILES)
     assert "nan" not in text.lower().replace("prednisolone", "") and "NaT" not in text and "None" not in text
+
+
+def test_the_data_dictionary_states_the_spec_ranges() -> None:
+    """The ranges of the data dictionary (seed extract_columns, which staging
+    and the checks read) against this file's own statement of the spec's
+    visits.csv table (VISIT_RANGES, which the generated values are checked
+    against above): both ways, every range and nothing extra."""
+    stated = {c.column_name: (c.min_value, c.max_value) for c in columns_of(VISITS.name)
+              if c.min_value is not None or c.max_value is not None}
+    assert stated == {name: (Decimal(low), Decimal(high)) for name, (low, high, _) in VISIT_RANGES.items()}
+    integers = {c.column_name for c in columns_of(VISITS.name) if c.value_type == "integer"}
+    assert integers == {name for name, (_, _, decimals) in VISIT_RANGES.items() if decimals == 0}
 
 
 def test_clean_extract_has_no_duplicates_and_unique_ids(clean):

@@ -128,6 +128,15 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             select kahn_category, source, status, count(*) as checks, sum(violated_rows)::bigint as violated_rows
             from marts.dq_results group by all order by all""").df(),
         "parameters": con.execute("select parameter, value from marts.study_parameters order by parameter").df(),
+        # Each measure's label and direction (seed outcome_measures) and its
+        # range (the data dictionary, seed extract_columns).
+        "scales": con.execute("""
+            select measures.measure, measures.measure_label, measures.unit, measures.better_direction,
+                columns.min_value, columns.max_value
+            from reference.outcome_measures as measures
+            left join reference.extract_columns as columns
+                on columns.source_file = 'visits.csv' and columns.staged_column = measures.source_field
+            order by measures.measure""").df().set_index("measure"),
     }
 
 
@@ -155,10 +164,19 @@ def strobe_figure(attrition: pd.DataFrame) -> str:
     return _svg(figure)
 
 
-def trajectory_figure(trajectories: pd.DataFrame) -> str:
+def scale_label(scales: pd.DataFrame, measure: str) -> str:
+    """'CMAS (0-52 points, higher = better)': the label, range and unit of a
+    measure as the seeds state them."""
+    scale = scales.loc[measure]
+    span = (f"{float(scale.min_value):g}-{float(scale.max_value):g} "
+            if pd.notna(scale.min_value) and pd.notna(scale.max_value) else "")
+    return f"{scale.measure_label} ({span}{scale.unit}, {scale.better_direction} = better)"
+
+
+def trajectory_figure(trajectories: pd.DataFrame, scales: pd.DataFrame) -> str:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, (measure, label) in zip(axes, [("cmas", "CMAS (0-52, higher = stronger)"),
-                                           ("physician_global_vas", "Physician global VAS (0-10 cm)")]):
+    for ax, measure in zip(axes, ["cmas", "physician_global_vas"]):
+        label = scale_label(scales, measure)
         rows = trajectories[trajectories["measure"] == measure].sort_values("study_day")
         patients = pd.Series(rows["patient_id"].unique())
         drawn = set(patients.sample(min(TRAJECTORY_LINES, len(patients)), random_state=TRAJECTORY_SEED))
@@ -294,7 +312,7 @@ def render_report(data: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]
     sections = [
         ("Patient flow (STROBE)", strobe_figure(tables["attrition"]) + note),
         ("Headline results (analysis set: completers)", results_table(completers) + note),
-        ("Muscle strength and disease activity over time", trajectory_figure(data["trajectories"])),
+        ("Muscle strength and disease activity over time", trajectory_figure(data["trajectories"], data["scales"])),
         ("Skin signs at baseline and at last follow-up", skin_figure(tables["skin_signs"]) + note),
         ("Time to off oral corticosteroids", km_figure(data["steroids"], km["n"], km["events"])
          + km_population_note(km) + note),
