@@ -168,6 +168,15 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- A bound of the dictionary as written there (52, not 52.000000), or
+    nothing. -#}
+{% macro bound_text(value) -%}
+    {%- if value is not none -%}
+        {%- set text = value | string -%}
+        {{ text.rstrip('0').rstrip('.') if '.' in text else text }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- What a quarantine row says about a repaired value beyond its reason: a
     number's range or precision. -#}
 {% macro value_detail(c) -%}
@@ -180,7 +189,7 @@
         {%- if c.value_type == 'integer' %}
         when not {{ regex_full_match(text, whole_number_pattern()) }} then 'not a whole number'
         {%- endif %}
-        else 'outside {{ c.min_value if c.min_value is not none else "" }} to {{ c.max_value if c.max_value is not none else "" }}'
+        else 'outside {{ bound_text(c.min_value) }} to {{ bound_text(c.max_value) }}'
     end
     {%- else -%}
     null
@@ -376,8 +385,8 @@
 
 {% macro dictionary_column_text(source_file, c) -%}
     {%- set facts = [c.value_type] -%}
-    {%- set low = '%g' | format(c.min_value) if c.min_value is not none -%}
-    {%- set high = '%g' | format(c.max_value) if c.max_value is not none -%}
+    {%- set low = bound_text(c.min_value) -%}
+    {%- set high = bound_text(c.max_value) -%}
     {#- A unit naming another column of the file: the value's unit is there. -#}
     {%- set unit = ('unit in column ' ~ c.unit) if c.unit in ['unit', 'dose_unit'] else c.unit -%}
     {%- set range = (low ~ '–' ~ high) if low and high else ('≥ ' ~ low) if low else ('≤ ' ~ high) if high else '' -%}
