@@ -144,7 +144,7 @@
     {%- set type_issue = {'date': 'invalid_date', 'integer': 'invalid_numeric', 'decimal': 'invalid_numeric',
                           'code': 'unknown_code', 'yes_no': 'unknown_code', 'lab_value': 'invalid_numeric'} -%}
     case
-        when {{ list_has('undecodable_columns', "'" ~ c.column_name ~ "'") }} then 'invalid_encoding'
+        when {{ is_undecodable(c) }} then 'invalid_encoding'
         when {{ text }} is null then {{ "'missing_required_value'" if c.is_required else 'null' }}
         {%- if c.value_type == 'yes_no' %}
         -- U and unknown are known spellings of "missing": not an issue
@@ -158,8 +158,22 @@
 {#- The typed value of every column typed here, under its staged name. -#}
 {% macro typed_columns(columns) -%}
     {%- for c in columns if c.value_type not in ('lab_value', 'code_list') %}
-    {{ typed_value(c) }} as {{ c.staged_column }}{{ ',' if not loop.last }}
+    {{ if_decodable(c, typed_value(c)) }} as {{ c.staged_column }}{{ ',' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{#- Whether the column's bytes in this record were not UTF-8 (landing lists
+    such columns in undecodable_columns; the text is what a lenient decoding
+    made of them). -#}
+{% macro is_undecodable(c) -%}
+    coalesce({{ list_has('undecodable_columns', "'" ~ c.column_name ~ "'") }}, false)
+{%- endmacro %}
+
+{#- `expression` (a value typed from the column's text), or missing when the
+    text was not decodable: a value read from broken bytes is never used,
+    even when it would parse. -#}
+{% macro if_decodable(c, expression) -%}
+    case when not {{ is_undecodable(c) }} then {{ expression }} end
 {%- endmacro %}
 
 {% macro value_issues(columns) -%}

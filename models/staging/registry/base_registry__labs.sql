@@ -55,9 +55,11 @@ values_typed as (
         {{ typed_columns(columns) }},
         -- `<5`, `>2000`: the qualifier and the number (the qualifier has no
         -- decimal point: the whole text can be tested for places).
-        nullif({{ regex_group('value__text', censored_number_pattern, 1) }}, '') as value_qualifier,
+        {%- set value_column = columns | selectattr('value_type', 'equalto', 'lab_value') | first %}
+        {{ if_decodable(value_column, "nullif(" ~ regex_group('value__text', censored_number_pattern, 1) ~ ", '')") }}
+            as value_qualifier,
         case
-            when not {{ has_more_decimal_places_than_kept('value__text') }}
+            when not {{ has_more_decimal_places_than_kept('value__text') }} and not {{ is_undecodable(value_column) }}
             then try_cast({{ regex_group('value__text', censored_number_pattern, 2) }} as {{ kept_decimal_type() }})
         end as reported_value
     from values_as_text

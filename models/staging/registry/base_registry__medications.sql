@@ -69,8 +69,10 @@ indications_coded as (
         select
             *,
             {{ code_map('code_spellings.indication') }} as indication_map,
-            {{ list_where(list_map(split_text('indication__text', ';'), 'code', code_key('trim(code)')),
-                'code', "code <> ''") }} as indication_keys
+            {%- for c in columns if c.value_type == 'code_list' %}
+            {{ if_decodable(c, list_where(list_map(split_text(c.column_name ~ '__text', ';'), 'code', code_key('trim(code)')),
+                'code', "code <> ''")) }} as indication_keys
+            {%- endfor %}
         from values_typed
     ) as values_typed
 ),
@@ -81,7 +83,7 @@ values_checked as (
         {{ value_issues(columns | rejectattr('value_type', 'equalto', 'code_list')) }},
         {%- for c in columns if c.value_type == 'code_list' %}
         case
-            when {{ list_has('undecodable_columns', "'" ~ c.column_name ~ "'") }} then 'invalid_encoding'
+            when {{ is_undecodable(c) }} then 'invalid_encoding'
             when has_unknown_indication then 'unknown_code'
         end as {{ c.staged_column }}__issue
         {%- endfor %}
