@@ -336,7 +336,8 @@ TIS_CASES: list[dict] = [
     # ------------------------------------------------------------------
     # T9 the chosen enzyme is missing at follow-up: the enzyme component is
     # missing (no switching to another enzyme), so no TIS. Switching to LDH
-    # would have scored (452 - 226) / 452 = 50 % -> 7.5 and a TIS of 90.
+    # would have scored (452 - 226) / 452 = 50 % -> 7.5 and a TIS of
+    # 17.5 + 5 + 20 + 7.5 + 7.5 + 12.5 = 70 in both variants (major).
     # Enzyme at baseline: CK 756/252 = 3.0; LDH 452/226 = 2.0;
     #   ALDOLASE 6/7 = 0.86; AST 30/34 = 0.88; ALT 30/40 = 0.75 -> CK.
     # physician VAS 6.0 -> 3.0: 3.0 / 10 = 30 %            (25,40] -> 17.5
