@@ -395,4 +395,28 @@
     the group did not take part, as both engines do). -#}
 {% macro regex_group(text, pattern, group) -%}
     regexp_extract({{ text }}, {{ regex_literal(pattern) }}, {{ group }})
+
+{#- Whether the text `list_text`, elements joined by `separator` (as
+    join_list writes them), has `element` as one of its elements (a whole
+    element, not a substring). Null when list_text is null. -#}
+{% macro text_list_contains(list_text, separator, element) -%}
+    {{ list_has(split_text(list_text, separator), element) }}
+{%- endmacro %}
+
+{#- An aggregate: the group's non-null values of `expression` (text) joined
+    by `separator`, in the order of `order_by` (a list of expressions that
+    makes the order unique); null when the group has none. -#}
+{% macro ordered_string_agg(expression, order_by, separator) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'jdm_warehouse')(expression, order_by, separator)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expression, order_by, separator) -%}
+    string_agg({{ expression }}, {{ sql_text(separator) }} order by {{ order_by | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expression, order_by, separator) -%}
+    nullif(array_join(transform(array_sort(collect_list(
+        case when {{ expression }} is not null then
+            named_struct('sort_key', struct({{ order_by | join(', ') }}), 'element', {{ expression }})
+        end)), item -> item.element), {{ sql_text(separator) }}), '')
 {%- endmacro %}

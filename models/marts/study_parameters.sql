@@ -24,6 +24,8 @@ var_values as (
         ('min_follow_up_days', 'Minimum days from index date to last visit (step 5)'),
         ('muscle_weakness_cmas_below', 'Muscle weakness at baseline: baseline CMAS below this'),
         ('steroid_route', 'Route of the corticosteroid episodes summed into the daily dose'),
+        ('response_timepoints', 'Timepoints at which the ACR/EULAR Total Improvement Score is computed (against baseline)'),
+        ('inactive_disease_lab_tolerance_days', 'PRINTO inactive disease at a visit: CK on the visit day or the nearest within this many days'),
     ] %}
     {%- for column, description in parameter_columns %}
     select

@@ -40,6 +40,10 @@ parameter_values as (
     union all
     select 'timepoint_window_overrides', {{ sql_text(timepoint) }}, 'timepoint_windows.timepoint'
     {%- endfor %}
+    {%- for timepoint in var('response_timepoints') %}
+    union all
+    select 'response_timepoints', {{ sql_text(timepoint) }}, 'timepoint_windows.timepoint'
+    {%- endfor %}
 ),
 
 final as (

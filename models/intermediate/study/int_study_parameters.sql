@@ -20,7 +20,9 @@ parameters as (
         {{ sql_text(var('eligible_diagnoses') | join('; ')) }} as eligible_diagnoses,
         cast({{ var('min_follow_up_days') }} as integer) as min_follow_up_days,
         cast({{ var('muscle_weakness_cmas_below') }} as integer) as muscle_weakness_cmas_below,
-        {{ sql_text(var('steroid_route')) }} as steroid_route
+        {{ sql_text(var('steroid_route')) }} as steroid_route,
+        {{ sql_text(var('response_timepoints') | join('; ')) }} as response_timepoints,
+        cast({{ var('inactive_disease_lab_tolerance_days') }} as integer) as inactive_disease_lab_tolerance_days
 )
 
 select * from parameters

@@ -15,6 +15,10 @@ from the others:
   too): a proportion's n - successes, a Wilcoxon row's n - improved, the
   Kaplan-Meier n - events, and the patients of the set it does not analyse
   (not on steroids at baseline, status unknown, no follow-up) beside n;
+  the response rates (test response_proportion) of one measure and
+  timepoint share their n and are nested (major within moderate within
+  minimal), so they form one table: n, each rate's successes, and the
+  counts between them (n - the largest, and each step down the nest);
 - skin signs, one table per sign: the bars (present at baseline and at last
   follow-up), the share free at last follow-up, McNemar's discordant pairs
   and the calcinosis resolved among those with it at baseline all count the
@@ -38,6 +42,7 @@ from dataclasses import replace
 import pandas as pd
 
 from jdm.report.disclosure import CannotProtect, Cell, Suppressed, protect, total_of
+from jdm.study.analysis import RESPONSE_TEST
 
 SUBSET, SUPERSET = "completers", "all_treated"  # every completer is in all_treated
 SKIN_MEASURES = ("rash", "nailfold_abnormal", "gottrons", "calcinosis")
@@ -197,6 +202,7 @@ def _count_tables(results: pd.DataFrame, km_counts: pd.DataFrame) -> dict[tuple,
         relations = [total_of("n", ["improved", "not_improved"])] if test == "wilcoxon" else []
         if per_set:
             tables[(analysis, measure, timepoint)] = _two_sets(f"{analysis} {measure} {timepoint}", per_set, relations)
+    tables.update(_response_tables(results[results["test"] == RESPONSE_TEST]))
     km = results[results["test"] == "kaplan_meier"]
     for (analysis, measure), rows in km.groupby(["analysis", "measure"]):
         per_set = {}
@@ -212,6 +218,37 @@ def _count_tables(results: pd.DataFrame, km_counts: pd.DataFrame) -> dict[tuple,
         tables[(analysis, measure)] = _two_sets(f"{analysis} {measure}", per_set,
                                                 [total_of("n", ["events", "censored"]),
                                                  total_of("set_size", ["n", *KM_NOT_ANALYSED])])
+    return tables
+
+
+def _response_tables(results: pd.DataFrame) -> dict[tuple, Suppressed]:
+    """One suppressed table per (measure, timepoint) of the response rates,
+    keyed (RESPONSE_TEST, measure, timepoint). Its rates share n, and each
+    one's responders are among the previous one's when ordered by the
+    all_treated count, largest first (at least minimal, at least moderate,
+    major): the table holds n, each rate's successes and the hidden counts
+    between them, so that no difference of two printed counts is a small
+    count left unprotected."""
+    tables = {}
+    for (measure, timepoint), rows in results.groupby(["measure", "timepoint"], sort=False):
+        reference = rows[rows["analysis_set"] == SUPERSET] if (rows["analysis_set"] == SUPERSET).any() else rows
+        nest = list(reference.sort_values(["successes", "analysis"], ascending=[False, True])["analysis"])
+        per_set = {}
+        for analysis_set, set_rows in rows.groupby("analysis_set", sort=False):
+            sizes = set(set_rows["n"].astype(int))
+            if len(sizes) != 1:
+                raise ValueError(f"{measure} {timepoint} ({analysis_set}): response rates with different n {sizes}")
+            n = sizes.pop()
+            successes = dict(zip(set_rows["analysis"], set_rows["successes"].astype(int)))
+            cells = [Cell("n", n), *(Cell(analysis, successes[analysis]) for analysis in nest)]
+            for (outer, outer_count), inner in zip([("n", n), *((a, successes[a]) for a in nest)], nest):
+                if successes[inner] > outer_count:
+                    raise ValueError(f"{measure} {timepoint} ({analysis_set}): {inner} is not within {outer}")
+                cells.append(Cell(f"{outer}_not_{inner}", outer_count - successes[inner], shown=False))
+            per_set[analysis_set] = cells
+        relations = [total_of(outer, [inner, f"{outer}_not_{inner}"]) for outer, inner in zip(["n", *nest], nest)]
+        tables[(RESPONSE_TEST, measure, timepoint)] = _two_sets(f"response rates {measure} {timepoint}", per_set,
+                                                                relations)
     return tables
 
 
@@ -280,6 +317,14 @@ def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_cou
                           f"improved {text['n_improved']}/{text['n']}")
             else:
                 result = f"median {_number(estimate, 1)} %"
+        elif row.test == RESPONSE_TEST:
+            table, s = counts[(RESPONSE_TEST, row.measure, row.timepoint)], f"{row.analysis_set}."
+            text.update(n=table.text(s + "n"), successes=table.text(s + row.analysis))
+            hide = table.hides(s + row.analysis, s + "n")
+            estimate, ci_low, ci_high = (_blank(v, hide) for v in (estimate, ci_low, ci_high))
+            percent = table.percent(s + row.analysis, s + "n")
+            result = (f"{text['successes']}/{text['n']}" + (f" ({percent} %)" if percent else "")
+                      if row.n else "no patients")
         else:  # a count with no rule here must not be published unsuppressed
             raise ValueError(f"no suppression rule for the counts of a {row.test!r} result")
         printed.append({

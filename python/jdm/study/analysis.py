@@ -24,6 +24,12 @@ BOOTSTRAP_SEED = 20_110_101
 # The proportions off steroids are read from the Kaplan-Meier curve at these
 # timepoints' target days, as this build defined them (marts.analysis_timepoints).
 KM_TIMEPOINTS = ("month_12", "month_18", "month_24")
+# The response rates (protocol "Extended analyses"): a proportion of the
+# patients in whom the response could be determined, Wilson CI. The rows of
+# one measure and timepoint share their n and are nested (a major responder
+# is also a moderate and a minimal one), which is how the summary tables
+# suppress them together.
+RESPONSE_TEST = "response_proportion"
 RESULT_COLUMN_TYPES = {
     "analysis_set": "varchar", "analysis": "varchar", "measure": "varchar", "timepoint": "varchar",
     "test": "varchar", "n": "integer", "estimate": "double", "ci_low": "double", "ci_high": "double",
@@ -40,7 +46,7 @@ class ResultRow:
     analysis: str
     measure: str
     timepoint: str  # the timepoint compared with baseline (or at which a proportion is taken)
-    test: str  # wilcoxon, mcnemar, proportion, pct_change, kaplan_meier
+    test: str  # wilcoxon, mcnemar, proportion, pct_change, kaplan_meier, response_proportion
     n: int
     estimate: float | None = None
     ci_low: float | None = None
@@ -92,6 +98,83 @@ def read_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             order by patient_id""").df(),
         "timepoints": con.execute("select timepoint, target_day from marts.analysis_timepoints").df(),
     }
+
+
+def read_response_marts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The per-patient response marts, long: one row per patient x
+    timepoint x variant, with the variant's level (TIS) or flag (inactive
+    disease), and the TIS levels. The variants come from the seeds the
+    marts were built from (reference schema): the muscle strength measures
+    of measure_ranges (marts.total_improvement_scores.response_level_<measure>)
+    and the rows of inactive_disease_variants
+    (marts.inactive_disease_timepoints.is_clinically_inactive_<variant>)."""
+    tis_variants = [m for (m,) in con.execute(
+        "select measure from reference.measure_ranges where core_set_domain = 'muscle_strength' order by measure"
+    ).fetchall()]
+    inactive_variants = [v for (v,) in con.execute(
+        "select variant from reference.inactive_disease_variants order by variant_order").fetchall()]
+    tis = " union all ".join(f"""
+        select patient_id, timepoint, timepoint_order, '{v}' as variant, response_level_{v} as response_level,
+               in_completers, in_all_treated
+        from marts.total_improvement_scores""" for v in tis_variants)
+    inactive = " union all ".join(f"""
+        select patient_id, timepoint, timepoint_order, '{v}' as variant, is_clinically_inactive_{v} as is_inactive,
+               in_completers, in_all_treated
+        from marts.inactive_disease_timepoints""" for v in inactive_variants)
+    return {
+        "tis": con.execute(f"select * from ({tis}) order by variant, timepoint_order, patient_id").df(),
+        "tis_levels": con.execute("""
+            select level, level_order, minimum_total_score::double as minimum_total_score
+            from reference.response_criteria_thresholds order by level_order""").df(),
+        "inactive": con.execute(f"select * from ({inactive}) order by variant, timepoint_order, patient_id").df(),
+        "inactive_variants": con.execute(
+            "select variant, variant_order from reference.inactive_disease_variants order by variant_order").df(),
+    }
+
+
+def _response_row(analysis_set: str, analysis: str, measure: str, timepoint: str, successes: int, n: int,
+                  described: str) -> ResultRow:
+    p = stats.wilson_proportion(successes, n)
+    return ResultRow(analysis_set, analysis, measure, timepoint, RESPONSE_TEST, p.n, estimate=p.estimate,
+                     ci_low=p.ci_low, ci_high=p.ci_high, method=f"{p.method or 'no patients'}; {described}",
+                     successes=successes)
+
+
+def response_rows(data: dict[str, pd.DataFrame], analysis_set: str) -> list[ResultRow]:
+    """Response rates of one analysis set (protocol "Extended analyses"):
+
+    - tis_response_<level> (measure tis_<variant>, at each TIS timepoint):
+      patients whose Total Improvement Score reached at least the level
+      (cumulative: a major responder counts as moderate and minimal) of the
+      patients with a score (a patient with a missing component has none
+      and is not in n);
+    - inactive_disease (measure: the variant, printo or
+      printo_pga_required, at every timepoint): patients with clinically
+      inactive disease of the patients in whom it is determined (true or
+      false; undetermined patients are not in n)."""
+    flag = f"in_{analysis_set}"
+    rows: list[ResultRow] = []
+    tis = data["tis"][data["tis"][flag].astype(bool)]
+    levels = data["tis_levels"]
+    order = dict(zip(levels["level"], levels["level_order"]))
+    for (variant, _, timepoint), group in tis.groupby(["variant", "timepoint_order", "timepoint"], sort=True):
+        scored = group["response_level"].dropna().map(order)
+        for level in levels[levels["level_order"] > 0].itertuples():
+            rows.append(_response_row(
+                analysis_set, f"tis_response_{level.level}", f"tis_{variant}", timepoint,
+                int((scored >= level.level_order).sum()), len(scored),
+                f"at least {level.level} improvement (Total Improvement Score >= {level.minimum_total_score:g}) "
+                f"among the patients with a score ({variant}); no score when a component is missing"))
+    inactive = data["inactive"][data["inactive"][flag].astype(bool)]
+    variant_order = dict(zip(data["inactive_variants"]["variant"], data["inactive_variants"]["variant_order"]))
+    for (_, variant, _, timepoint), group in inactive.assign(variant_order=inactive["variant"].map(variant_order)).groupby(
+            ["variant_order", "variant", "timepoint_order", "timepoint"], sort=True):
+        determined = group["is_inactive"].dropna().astype(bool)
+        rows.append(_response_row(
+            analysis_set, "inactive_disease", variant, timepoint, int(determined.sum()), len(determined),
+            "clinically inactive disease among the patients in whom it is determined; "
+            "undetermined when missing criteria could decide it"))
+    return rows
 
 
 def _pairs(outcomes: pd.DataFrame, measure: str, timepoint: str) -> pd.DataFrame:
@@ -178,9 +261,14 @@ def analyse_set(data: dict[str, pd.DataFrame], analysis_set: str) -> list[Result
 
 
 def results_frame(data: dict[str, pd.DataFrame], computed_at: datetime) -> pd.DataFrame:
+    """data: read_marts and read_response_marts together. The protocol's
+    analyses first, then the response rates (extended analyses)."""
     records = []
     for analysis_set in ANALYSIS_SETS:
         for row in analyse_set(data, analysis_set):
+            records.append(asdict(row))
+    for analysis_set in ANALYSIS_SETS:
+        for row in response_rows(data, analysis_set):
             records.append(asdict(row))
     frame = pd.DataFrame.from_records(records)
     frame["computed_at"] = computed_at
@@ -189,7 +277,7 @@ def results_frame(data: dict[str, pd.DataFrame], computed_at: datetime) -> pd.Da
 
 def run_stats(db_path: Path) -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
-        data = read_marts(con)
+        data = read_marts(con) | read_response_marts(con)
     frame = results_frame(data, datetime.now().replace(microsecond=0))
     replace_table(db_path, RESULTS_TABLE, frame, RESULT_COLUMN_TYPES)
     return frame
