@@ -420,7 +420,7 @@ def test_summary_tables_are_written_with_their_markers_explained(published) -> N
     assert {path.parent for path in files.summary_tables} == {files.report.parent / "summary_tables"}
     readme = (files.report.parent / "summary_tables" / "README.txt").read_text(encoding="utf-8")
     assert "<5: a count from 1 to 4" in readme and "*: suppressed so that a count under 5" in readme
-    assert set(tables["headline_results.csv"]["analysis_set"]) == {"completers", "all_treated"}
+    assert set(tables["headline_results.csv"]["analysis_set"]) == {"completers", "all_treated", "whole_cohort"}
 
 
 def test_no_count_from_1_to_4_in_a_summary_table(published) -> None:

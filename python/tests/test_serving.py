@@ -42,7 +42,8 @@ from test_reader import PROBES
 KEY_1 = "serving-test-key-one-0123456789abcdef0123456789"
 KEY_2 = "serving-test-key-two-0123456789abcdef0123456789"
 SERVED_MARTS = {"analysis_timepoints", "attrition", "dq_results", "outcome_timepoints", "patients",
-                "steroid_discontinuation", "steroid_doses", "steroid_episodes", "study_parameters", "study_results"}
+                "steroid_discontinuation", "steroid_doses", "steroid_episodes", "study_parameters", "study_results",
+                "person_months", "trajectory_observations", "trajectory_curves"}
 JDM = Path(sys.executable).with_name("jdm")
 
 
