@@ -227,7 +227,7 @@ def msm_rows(result: causal.MSMResult, left_out: int) -> list[ResultRow]:
     for e in result.effects:
         analysis, test = MSM_ANALYSES[e.model]
         what = {"msm": "marginal structural model: GEE (Gaussian, independence working correlation, clustered "
-                       "by patient, robust SE) weighted by stabilised IPT weights truncated at the 1st/99th "
+                       "by patient, robust SE) weighted by stabilised IPT weights truncated at the 0.5th/99.5th "
                        f"percentiles ({w.truncated_low:.3g}-{w.truncated_high:.3g})",
                 "unweighted": "unadjusted for confounding by indication: the same GEE without weights",
                 "crude": "crude: GEE of the outcome on the treatment categories only"}[e.model]

@@ -64,10 +64,10 @@ from jdm.generator.cohort import CYC_SHARE
 MONTH_NUMERATOR, MONTH_DENOMINATOR = 487, 16  # a month is 487/16 = 30.4375 days
 CARRY_FORWARD_DAYS = 183  # a score older than this at the start of a month is missing
 # Hazard of starting, per month, on the logit scale (delta calibrated).
-HAZARD_PER_PHYSICIAN_GLOBAL = 0.5  # per cm
-HAZARD_PER_DAS_SKIN = 0.4  # per point
-HAZARD_PER_CMAS_POINT_LOST = 0.12  # per point below 52
-MISSING_TERMS = {"physician_global_vas": 0.9, "das_skin": 0.9, "cmas": 0.5}
+HAZARD_PER_PHYSICIAN_GLOBAL = 0.3  # per cm
+HAZARD_PER_DAS_SKIN = 0.25  # per point
+HAZARD_PER_CMAS_POINT_LOST = 0.2  # per point below 52
+MISSING_TERMS = {"physician_global_vas": 2.0, "das_skin": 1.6, "cmas": 1.8}
 
 DEFAULT_EFFECT_DAS_SKIN = -1.19
 DEFAULT_EFFECT_PHYSICIAN_GLOBAL = -0.66
