@@ -52,6 +52,7 @@ OUTCOME_COLUMNS = {"das_skin": ("outcome_das_skin", "das_skin"),
 
 def build_person_time(extract: Path, work: Path) -> Path:
     """dbt: only marts.person_months and what it needs, no tests."""
+    work.mkdir(parents=True, exist_ok=True)
     db = work / "warehouse.duckdb"
     env = os.environ | {"JDM_EXTRACT_DIR": str(extract), "JDM_DB": str(db), "DO_NOT_TRACK": "1",
                         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

@@ -14,9 +14,12 @@ Modelling choices, and why (also in docs/causal_estimate.md):
   then the slow gains) and, unlike a polynomial, does not let the late
   visits bend the early curve. Visits before the index date (at most 30
   days) sit on the first segment's line extended backwards.
-- **Random effects**: an intercept and a slope on months since index per
+- **Random effects**: an intercept and a slope on time since index per
   patient (statsmodels MixedLM, unstructured 2 x 2 covariance), estimated
-  by REML; the mean curve is the fixed part.
+  by REML (L-BFGS; Powell, then Nelder-Mead if it does not converge); the
+  mean curve is the fixed part. The slope's variance is fitted per year
+  and reported per month (better conditioned: per month the optimiser
+  crept and did not converge).
 - **Band**: the fitted mean at each whole month 0..24 with a pointwise
   Wald 95 % confidence interval from the fixed effects' covariance.
 - **Scale**: at most MAX_PATIENTS patients (a stable hash of the id),
@@ -38,7 +41,7 @@ DAYS_PER_MONTH = 30.4375
 BREAKS = (3.0, 6.0, 12.0)
 HORIZON_MONTHS = 24
 FIRST_DAY, LAST_DAY = -30, 730
-MAX_PATIENTS = 5_000
+MAX_PATIENTS = 2_000
 TERMS = ("mean_at_index", "slope_per_month_0_3", "slope_per_month_3_6", "slope_per_month_6_12",
          "slope_per_month_12_24")
 MEASURES = ("cmas", "physician_global_vas", "das_skin")
@@ -76,6 +79,7 @@ class Trajectory:
     random_slope_sd: float
     residual_sd: float
     converged: bool
+    cov_re: np.ndarray  # 2 x 2 covariance of the random intercept and slope
 
 
 def fit_trajectory(measure: str, patient_id: np.ndarray, months: np.ndarray, value: np.ndarray) -> Trajectory:
@@ -84,7 +88,10 @@ def fit_trajectory(measure: str, patient_id: np.ndarray, months: np.ndarray, val
     order = np.lexsort((months, patient_id))
     patient_id, months, value = (np.asarray(a)[order] for a in (patient_id, months, value))
     x = piecewise(months)
-    z = np.column_stack([np.ones(len(months)), months])
+    # The random slope is fitted per year (months / 12), the same model
+    # with better-scaled variance parameters: per month, statsmodels'
+    # optimiser crept and often did not report convergence.
+    z = np.column_stack([np.ones(len(months)), months / 12.0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = MixedLM(np.asarray(value, dtype=float), x, groups=patient_id, exog_re=z)
@@ -109,7 +116,8 @@ def fit_trajectory(measure: str, patient_id: np.ndarray, months: np.ndarray, val
     band = np.sqrt(np.einsum("ij,jk,ik->i", xg, cov, xg))
     curve = pd.DataFrame({"month": grid.astype(int), "fitted_mean": mean, "ci_low": mean - q * band,
                           "ci_high": mean + q * band})
-    re = np.asarray(fit.cov_re)
+    scale = np.diag([1.0, 1.0 / 12.0])
+    re = scale @ np.asarray(fit.cov_re) @ scale  # per month
     return Trajectory(measure, int(len(np.unique(patient_id))), int(len(value)), fixed, curve,
                       float(np.sqrt(max(re[0, 0], 0))), float(np.sqrt(max(re[1, 1], 0))), float(np.sqrt(fit.scale)),
-                      bool(fit.converged))
+                      bool(fit.converged), re)

@@ -525,8 +525,8 @@ def test_the_statistics_stay_those_of_the_full_data(published) -> None:
     assert before.equals(after)  # publishing reads the results, never writes them
     completers = after[after["analysis_set"] == "completers"].set_index(["analysis", "measure", "timepoint"])
     # The warehouse keeps the exact small counts that the published tables hide.
-    rash = completers.loc[("skin_change", "rash", "last_follow_up")]
-    assert rash["method"].endswith("present->absent 25, absent->present 1")
+    nailfolds = completers.loc[("skin_change", "nailfold_abnormal", "last_follow_up")]
+    assert nailfolds["method"].endswith("present->absent 12, absent->present 3")
     calcinosis = completers.loc[("calcinosis_resolved", "calcinosis", "last_follow_up")]
     assert (calcinosis["successes"], calcinosis["n"]) == (9, 13)
     events = run.query("""select count(*) filter (where is_off_steroids) from marts.steroid_discontinuation
