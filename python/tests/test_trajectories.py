@@ -24,12 +24,21 @@ from jdm import trajectories
 TRUE_BETA = np.array([30.0, 2.0, 1.2, 0.5, 0.05])  # CMAS-like: at index, then per month in 0-3, 3-6, 6-12, 12-24
 
 
+def design(t: np.ndarray) -> np.ndarray:
+    """The documented time design, written out here (not jdm.trajectories'):
+    1, then the months spent in 0-3 (the first segment extended before 0),
+    3-6, 6-12 and after 12."""
+    t = np.asarray(t, dtype=float)
+    return np.column_stack([np.ones(len(t)), np.minimum(t, 3), np.clip(t - 3, 0, 3), np.clip(t - 6, 0, 6),
+                            np.maximum(t - 12, 0)])
+
+
 def _simulate(rng, patients, months_of):
     ids, t, y = [], [], []
     for i in range(patients):
         m = months_of(rng)
         b0, b1 = rng.normal(0, 4), rng.normal(0, 0.15)
-        mean = trajectories.piecewise(m) @ TRUE_BETA
+        mean = design(m) @ TRUE_BETA
         ids += [f"P{i:03d}"] * len(m)
         t += list(m)
         y += list(mean + b0 + b1 * m + rng.normal(0, 2.0, len(m)))
@@ -40,14 +49,14 @@ def test_balanced_design_fixed_effects_are_pooled_ols_and_their_covariance_is_gl
     grid = np.array([0, 1, 2, 3, 4, 6, 9, 12, 18, 24], dtype=float)
     ids, t, y = _simulate(np.random.default_rng(11), 80, lambda rng: grid)
     fit = trajectories.fit_trajectory("cmas", ids, t, y)
-    x = trajectories.piecewise(t)
+    x = design(t)
     ols = np.linalg.lstsq(x, y, rcond=None)[0]
     assert [f.estimate for f in fit.fixed] == pytest.approx(ols, abs=1e-6)
     assert fit.converged
     # Their covariance from the fitted variance components, by hand.
     z = np.column_stack([np.ones(len(grid)), grid])
     v = z @ fit.cov_re @ z.T + fit.residual_sd ** 2 * np.eye(len(grid))
-    xi = trajectories.piecewise(grid)
+    xi = design(grid)
     cov = np.linalg.inv(80 * xi.T @ np.linalg.solve(v, xi))
     assert [f.se for f in fit.fixed] == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-4)
 
@@ -66,5 +75,5 @@ def test_fixed_effects_are_recovered_from_a_simulated_cohort() -> None:
     # The curve is the fixed part on the grid, its band symmetric around it.
     curve = fit.curve
     assert list(curve["month"]) == list(range(25))
-    assert curve["fitted_mean"].to_numpy() == pytest.approx(trajectories.piecewise(np.arange(25.0)) @ estimates)
+    assert curve["fitted_mean"].to_numpy() == pytest.approx(design(np.arange(25.0)) @ estimates)
     assert np.allclose(curve["fitted_mean"] - curve["ci_low"], curve["ci_high"] - curve["fitted_mean"])
