@@ -65,9 +65,11 @@ Every modelling choice, and why (also in docs/causal_estimate.md):
 7. **Scale.** The weight models are fitted on at most
    MAX_WEIGHT_MODEL_PATIENTS children and the outcome model on at most
    MAX_OUTCOME_MODEL_PATIENTS, chosen by a stable hash of the patient id
-   (all children below those sizes); study_analysis reads and weights them
-   in batches. A million-patient registry then needs no more memory than
-   a hundred thousand, at a precision far beyond what the question needs.
+   (all children below those sizes: 10,000 and 50,000, i.e. ~1,500 starts
+   and ~850,000 outcome months); study_analysis reads and weights them in
+   batches of 20,000 children. A million-patient registry then needs no
+   more memory or time than a hundred thousand (measured: benchmarks/
+   msm_scale.py), at a precision far beyond what the question needs.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ ACTIVITY = ("previous_physician_global_vas", "previous_das_skin", "previous_cmas
 BASELINE = ("age_at_diagnosis_years", "is_male", "disease_duration_at_diagnosis_months")
 CATEGORIES = ("started_up_to_12_months", "started_over_12_months")
 OUTCOMES = {"das_skin": "outcome_das_skin", "physician_global_vas": "outcome_physician_global_vas"}
-MAX_WEIGHT_MODEL_PATIENTS = 30_000
-MAX_OUTCOME_MODEL_PATIENTS = 100_000
+MAX_WEIGHT_MODEL_PATIENTS = 10_000
+MAX_OUTCOME_MODEL_PATIENTS = 50_000
 
 
 def stable_sample(patient_ids: Sequence[str], limit: int) -> list[str]:
@@ -115,8 +117,9 @@ def _spline_names() -> list[str]:
 def prepare(person_months: pd.DataFrame) -> pd.DataFrame:
     """Model columns from marts.person_months rows (one patient's rows
     together, in month order); children with a missing baseline covariate
-    are dropped."""
-    pm = person_months.copy()
+    are dropped. Changes and returns the frame it is given (no copy: it
+    can be large)."""
+    pm = person_months
     pm["is_male"] = (pm["sex"] == "M").astype(float)
     for column in ("age_at_diagnosis_years", "disease_duration_at_diagnosis_months"):
         pm[column] = pd.to_numeric(pm[column], errors="coerce").astype(float)
@@ -127,9 +130,12 @@ def prepare(person_months: pd.DataFrame) -> pd.DataFrame:
         value = pd.to_numeric(pm[column], errors="coerce").astype(float)
         pm[column + "_missing"] = value.isna().astype(float)
         pm[column + "_value"] = value.fillna(0.0)
+        del pm[column]
     for category in CATEGORIES:
         pm["is_" + category] = (pm["treatment_category"] == category).astype(float)
-    return pm.reset_index(drop=True)
+    for column in OUTCOMES.values():
+        pm[column] = pd.to_numeric(pm[column], errors="coerce").astype(float)
+    return pm.drop(columns=["sex", "treatment_category"]).reset_index(drop=True)
 
 
 def _design(pm: pd.DataFrame, activity: bool) -> np.ndarray:
@@ -158,12 +164,18 @@ class WeightModels:
 
 
 def _logistic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Coefficients of a logistic regression; a column that is constant in
+    these rows (e.g. a score never missing) besides the intercept gets 0."""
+    varies = np.r_[True, x[:, 1:].std(axis=0) > 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # Constant columns (e.g. a score missing in no month) are dropped by
-        # the pseudo-inverse: their coefficient is 0.
-        result = sm.GLM(y, x, family=sm.families.Binomial()).fit(method="irls", maxiter=100)
-    return np.nan_to_num(np.asarray(result.params, dtype=float))
+        # Newton-Raphson: IRLS's pseudo-inverse of the n x k weighted design
+        # took ~6 GiB on 2 M months (100,000-patient registry); Newton needs
+        # only k x k Hessians.
+        result = sm.GLM(y, x[:, varies], family=sm.families.Binomial()).fit(method="newton", maxiter=100, disp=0)
+    params = np.zeros(x.shape[1])
+    params[varies] = np.nan_to_num(np.asarray(result.params, dtype=float))
+    return params
 
 
 def fit_weight_models(pm: pd.DataFrame) -> WeightModels:
@@ -276,14 +288,37 @@ class MSMResult:
     person_months: int
 
 
-def marginal_structural_model(pm: pd.DataFrame, models: WeightModels | None = None) -> MSMResult:
-    """The whole analysis on prepared person-months (`prepare`). models:
-    weight models fitted elsewhere (on a sample), else fitted here."""
-    models = fit_weight_models(pm) if models is None else models
-    weights, summary = truncate(stabilised_weights(pm, models))
+OUTCOME_ROW_COLUMNS = ["patient_id", "month_number", *(f"is_{c}" for c in CATEGORIES), *BASELINE, *OUTCOMES.values()]
+
+
+def weighted_outcome_rows(pm: pd.DataFrame, models: WeightModels) -> tuple[pd.DataFrame, np.ndarray]:
+    """One batch of children (all their months, `prepare`d): the months
+    with an outcome (only the columns the outcome model needs, and the
+    untruncated weight), and every month's weight (for the percentiles)."""
+    weights = stabilised_weights(pm, models)
+    has_outcome = pm[list(OUTCOMES.values())].notna().any(axis=1).to_numpy()
+    rows = pm.loc[has_outcome, OUTCOME_ROW_COLUMNS].assign(weight=weights[has_outcome])
+    return rows.reset_index(drop=True), weights
+
+
+def fit_outcomes(rows: pd.DataFrame, all_weights: np.ndarray, models: WeightModels, patients: int,
+                 person_months: int) -> MSMResult:
+    """The outcome models on the months with an outcome (`weighted_outcome_rows`
+    of every batch), the weights truncated at the percentiles of all months."""
+    _, summary = truncate(all_weights)
+    weights = np.clip(rows["weight"].to_numpy(), summary.truncated_low, summary.truncated_high)
     effects = []
     for outcome in OUTCOMES:
-        effects += outcome_model(pm, outcome, weights, model="msm")
-        effects += outcome_model(pm, outcome, None, model="unweighted")
-        effects += outcome_model(pm, outcome, None, adjusted=False, model="crude")
-    return MSMResult(effects, summary, models, int(pm["patient_id"].nunique()), len(pm))
+        effects += outcome_model(rows, outcome, weights, model="msm")
+        effects += outcome_model(rows, outcome, None, model="unweighted")
+        effects += outcome_model(rows, outcome, None, adjusted=False, model="crude")
+    return MSMResult(effects, summary, models, patients, person_months)
+
+
+def marginal_structural_model(pm: pd.DataFrame, models: WeightModels | None = None) -> MSMResult:
+    """The whole analysis on prepared person-months (`prepare`) held in
+    memory at once. models: weight models fitted elsewhere (on a sample),
+    else fitted here."""
+    models = fit_weight_models(pm) if models is None else models
+    rows, weights = weighted_outcome_rows(pm, models)
+    return fit_outcomes(rows, weights, models, int(pm["patient_id"].nunique()), len(pm))

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from jdm import causal, stats, trajectories
@@ -204,19 +205,55 @@ def results_frame(data: dict[str, pd.DataFrame], computed_at: datetime) -> pd.Da
     return frame
 
 
-def read_person_months(con: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> pd.DataFrame:
+PERSON_MONTH_COLUMNS = """
+    pm.patient_id, pm.month_number, pm.is_at_risk_of_starting, pm.is_treatment_start_month,
+    pm.treatment_category, pm.sex, pm.age_at_diagnosis_years, pm.disease_duration_at_diagnosis_months,
+    pm.previous_physician_global_vas::double as previous_physician_global_vas,
+    pm.previous_das_skin::double as previous_das_skin, pm.previous_cmas::double as previous_cmas,
+    pm.outcome_das_skin::double as outcome_das_skin,
+    pm.outcome_physician_global_vas::double as outcome_physician_global_vas"""
+
+
+def person_month_batches(con: duckdb.DuckDBPyConnection, patient_ids: list[str]):
     """marts.person_months of these patients, prepared for the models
-    (causal.prepare), read in batches of patients so that memory stays
-    bounded on a large registry."""
-    frames = []
+    (causal.prepare), one batch of PERSON_MONTH_BATCH_PATIENTS patients at
+    a time (memory stays bounded on a large registry)."""
     for start in range(0, len(patient_ids), PERSON_MONTH_BATCH_PATIENTS):
         batch = pd.DataFrame({"patient_id": patient_ids[start:start + PERSON_MONTH_BATCH_PATIENTS]})
         con.register("wanted_patients", batch)
-        frames.append(causal.prepare(con.execute("""
-            select pm.* from marts.person_months pm inner join wanted_patients using (patient_id)
-            order by pm.patient_id, pm.month_number""").df()))
+        frame = con.execute(f"""
+            select {PERSON_MONTH_COLUMNS}
+            from marts.person_months pm inner join wanted_patients using (patient_id)
+            order by pm.patient_id, pm.month_number""").df()
         con.unregister("wanted_patients")
+        yield causal.prepare(frame)
+
+
+def read_person_months(con: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> pd.DataFrame:
+    frames = list(person_month_batches(con, patient_ids))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def marginal_structural_model(con: duckdb.DuckDBPyConnection) -> tuple[causal.MSMResult, int] | None:
+    """The MSM over the registry's person-time: weight models fitted on a
+    sample of patients, then weights and outcome rows batch by batch."""
+    all_ids = [p for (p,) in con.execute("select distinct patient_id from marts.person_months").fetchall()]
+    if not all_ids:
+        return None
+    models = causal.fit_weight_models(
+        read_person_months(con, causal.stable_sample(all_ids, causal.MAX_WEIGHT_MODEL_PATIENTS)))
+    outcome_ids = causal.stable_sample(all_ids, causal.MAX_OUTCOME_MODEL_PATIENTS)
+    rows, weights, patients = [], [], 0
+    for pm in person_month_batches(con, outcome_ids):
+        r, w = causal.weighted_outcome_rows(pm, models)
+        rows.append(r)
+        weights.append(w)
+        patients += pm["patient_id"].nunique()
+    rows_all = pd.concat(rows, ignore_index=True)
+    if not rows_all["is_started_over_12_months"].any():
+        return None
+    weights_all = np.concatenate(weights)
+    return causal.fit_outcomes(rows_all, weights_all, models, patients, len(weights_all)), len(outcome_ids) - patients
 
 
 def msm_rows(result: causal.MSMResult, left_out: int) -> list[ResultRow]:
@@ -274,15 +311,9 @@ def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]]) -> tuple[li
 def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], pd.DataFrame]:
     """The marginal structural model and the trajectories, from the marts."""
     rows: list[ResultRow] = []
-    all_ids = [p for (p,) in con.execute("select distinct patient_id from marts.person_months").fetchall()]
-    if all_ids:
-        fit_ids = causal.stable_sample(all_ids, causal.MAX_WEIGHT_MODEL_PATIENTS)
-        models = causal.fit_weight_models(read_person_months(con, fit_ids))
-        outcome_ids = causal.stable_sample(all_ids, causal.MAX_OUTCOME_MODEL_PATIENTS)
-        pm = read_person_months(con, outcome_ids)
-        if pm["is_started_over_12_months"].any():
-            result = causal.marginal_structural_model(pm, models)
-            rows += msm_rows(result, len(outcome_ids) - result.patients)
+    msm = marginal_structural_model(con)
+    if msm is not None:
+        rows += msm_rows(*msm)
     fits = []
     observations = con.execute("""
         select patient_id, measure, study_day, value::double as value, in_completers
