@@ -271,7 +271,7 @@ def outcome_model(pm: pd.DataFrame, outcome: str, weights: np.ndarray | None, ad
     params, se = np.asarray(fit.params), np.asarray(fit.bse)
     effects = []
     for i, category in enumerate(CATEGORIES, start=1):
-        z = params[i] / se[i]
+        z = params[i] / se[i] if se[i] > 0 else np.nan  # no variation: no test
         effects.append(Effect(outcome, model, category, float(params[i]), float(se[i]),
                               float(params[i] - 1.959963984540054 * se[i]), float(params[i] + 1.959963984540054 * se[i]),
                               float(z), float(2 * scipy_stats.norm.sf(abs(z))), int(rows["patient_id"].nunique()),
