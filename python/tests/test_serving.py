@@ -44,7 +44,8 @@ KEY_2 = "serving-test-key-two-0123456789abcdef0123456789"
 SERVED_MARTS = {"analysis_timepoints", "attrition", "dq_results", "outcome_timepoints", "patients",
                 "steroid_discontinuation", "steroid_doses", "steroid_episodes", "study_parameters", "study_results",
                 "indication_counts", "diagnosis_group_counts", "total_improvement_scores", "inactive_disease_visits",
-                "inactive_disease_timepoints"}
+                "inactive_disease_timepoints",
+                "person_months", "trajectory_observations", "trajectory_curves"}
 JDM = Path(sys.executable).with_name("jdm")
 
 
