@@ -15,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import dq_frame
 from dbt_support import DBT, REPO_ROOT, DbtRun
 from jdm.dq.ge_suites import all_suites
 from jdm.ingest.dictionary import columns_of
-from jdm.dq.run import run_dq
-
-
-def dq_frame(run: DbtRun, tmp_path: Path):
-    return run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "output")
-
-
-@pytest.fixture(scope="module")
-def default_dq(default_build: DbtRun, tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("dq_default")
-    return default_build, dq_frame(default_build, out), out
 
 
 def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
@@ -71,14 +61,8 @@ def test_rerunning_rebuilds_the_table(default_dq, tmp_path: Path) -> None:
     assert run.query("select count(*) from marts.dq_results")[0][0] == len(frame)
 
 
-@pytest.fixture(scope="module")
-def dirty_dq(dirty_build, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("dq_dirty")
-    return dirty_build.run, dq_frame(dirty_build.run, root), dirty_build.manifest, dirty_build.extract
-
-
 def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
-    run, frame, manifest, _ = dirty_dq
+    run, frame, manifest, _, _ = dirty_dq
     assert "ERROR=0" in run.output  # defects of the extract warn; the build completes
     source = frame[frame["source"] == "quarantine"]
     found = collections.Counter()
@@ -98,7 +82,7 @@ def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
 
 def test_a_source_count_matches_the_raw_file(dirty_dq) -> None:
     """Invalid visit dates counted straight from visits.csv with Python."""
-    run, frame, _, extract = dirty_dq
+    run, frame, _, extract, _ = dirty_dq
     bad = 0
     with open(extract / "visits.csv", newline="", encoding="utf-8") as fh:
         for record in csv.DictReader(fh):

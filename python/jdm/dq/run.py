@@ -1,5 +1,6 @@
-"""`jdm dq`: every source of checks into marts.dq_results, and GX's
-validation results (OUT/gx_validation_results/)."""
+"""`jdm dq`: every source of checks into marts.dq_results, then the
+data-quality dashboard (OUT/data_quality.html) and GX's validation results
+(OUT/gx_validation_results/) from them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from jdm.dq.dashboard import write_dashboard
 from jdm.dq.dbt_checks import dbt_checks
 from jdm.dq.extract_checks import extract_checks
 from jdm.dq.ge_suites import SAMPLE_COLUMN_TYPES, SAMPLES_RELATION, GxRun, ge_checks, write_validation_results
@@ -61,6 +63,7 @@ def run_dq(db_path: Path, target_dir: Path, out_dir: Path) -> pd.DataFrame:
     checks, gx_run = collect_checks(db_path, target_dir)
     frame = write_results(db_path, checks, gx_run.samples)
     write_validation_results(gx_run.validation_results, out_dir / VALIDATION_RESULTS_DIR)
+    write_dashboard(db_path, out_dir, VALIDATION_RESULTS_DIR)
     remove_data_docs(out_dir)
     return frame
 
