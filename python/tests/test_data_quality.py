@@ -204,3 +204,20 @@ def test_ge_keeps_a_sample_of_unexpected_rows_across_chunks(tmp_path: Path, monk
     chunks = json.loads(path.read_text())
     assert path.name == "staging__t.json" and len(chunks) == 3
     assert sum(c["results"][0]["result"]["unexpected_count"] for c in chunks) == 5
+
+
+def test_data_docs_left_by_an_earlier_version_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from jdm.dq.run import remove_data_docs
+
+    docs = tmp_path / "out" / "data_docs"
+    (docs / "static" / "images").mkdir(parents=True)
+    (docs / "index.html").write_text("<html></html>")
+    (docs / "static" / "images" / "logo.png").write_bytes(b"png")
+    (tmp_path / "out" / "study_report.html").write_text("<html></html>")
+    assert remove_data_docs(tmp_path / "out") is True
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["study_report.html"]
+    # A folder of that name that GX did not write (no index.html and static/) stays.
+    mine = tmp_path / "mine" / "data_docs"
+    mine.mkdir(parents=True)
+    (mine / "index.html").write_text("my notes")
+    assert remove_data_docs(tmp_path / "mine") is False and (mine / "index.html").exists()
