@@ -393,10 +393,9 @@ td.ok { color: #2e8b57; } td.bad { color: #c0392b; font-weight: 700; }
 .status.pass { background: #2e8b57; } .status.warn { background: #e67e22; }
 .status.fail { background: #c0392b; } .status.error { background: #8e44ad; }
 #check-table { width: 100%; }
-#check-table td { overflow-wrap: anywhere; }
-#check-table td.num { overflow-wrap: normal; white-space: nowrap; }
-#check-table td.name { min-width: 14em; max-width: 26em; }
-#check-table td.text { max-width: 11em; }
+#check-table td.num { white-space: nowrap; }
+#check-table td.name { min-width: 14em; max-width: 26em; overflow-wrap: anywhere; }
+#check-table td.text { max-width: 12em; overflow-wrap: anywhere; }
 #check-table thead button { border: 0; background: none; font: inherit; font-weight: 600; cursor: pointer; padding: 0; }
 #check-table th[aria-sort=ascending] button::after { content: " \\25B2"; }
 #check-table th[aria-sort=descending] button::after { content: " \\25BC"; }
