@@ -302,9 +302,14 @@ def checks_table(checks: pd.DataFrame, samples: dict[str, Sample]) -> str:
     return "\n".join(lines)
 
 
-def _cell(column: str, value) -> str:
+def _cell(column: str, value, whole_record: bool = False) -> str:
+    """One value of a sample row. A raw value that is not there is shown as
+    such: missing, or none because the fault is the whole record's (a
+    duplicate: no one column is at fault)."""
     if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
-        return '<td class="missing">(missing)</td>' if column == "raw_value" else "<td></td>"
+        if column == "raw_value":
+            return f'<td class="missing">{"(the whole record)" if whole_record else "(missing)"}</td>'
+        return "<td></td>"
     text = str(value)
     if column in ("raw_value", "unexpected_values") or len(text) > 60:
         cut = text[:RAW_VALUE_CHARS]
@@ -339,7 +344,9 @@ def sample_section(check: pd.Series, sample: Sample) -> str:
         parts.append('<div class="scroll"><table class="rows"><thead><tr>'
                      + "".join(f"<th>{_e(c)}</th>" for c in frame.columns) + "</tr></thead><tbody>")
         for values in frame.itertuples(index=False):
-            parts.append("<tr>" + "".join(_cell(c, v) for c, v in zip(frame.columns, values)) + "</tr>")
+            row = dict(zip(frame.columns, values))
+            whole = "column_name" in row and not (isinstance(row["column_name"], str) and row["column_name"])
+            parts.append("<tr>" + "".join(_cell(c, v, whole) for c, v in row.items()) + "</tr>")
         parts.append("</tbody></table></div>")
     parts.append(f'<p class="back"><a href="#check-{anchor(name)}">back to the check</a> · '
                  '<a href="#checks">all checks</a></p></section>')
