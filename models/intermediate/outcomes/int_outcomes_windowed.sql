@@ -9,8 +9,8 @@
     goes to the first record in the file.
   - latest: the latest value with study_day >= window_low_day (last
     follow-up: day 365 by default); same-day ties as above.
-  One set-based pick per group (arg_min over a sort key), not a sort of
-  every visit.
+  One set-based pick per group (arg_min of the row over a sort key), not a
+  sort of every visit.
 -#}
 with
 
@@ -45,17 +45,27 @@ candidates as (
 
 -- One pick per group, every column taken from the same row: the sort key
 -- ends in source_row, unique per patient and measure.
+{%- set picked_columns = ['observation_date', 'study_day', 'value', 'value_qualifier',
+                          'source_record_id', 'source_file', 'source_row'] %}
+picks as (
+    select
+        patient_id,
+        measure,
+        timepoint,
+        {{ arg_min_row(picked_columns, ['selection_rank', 'study_day', 'source_row']) }} as picked
+    from candidates
+    group by patient_id, measure, timepoint
+),
+
 final as (
     select
         patient_id,
         measure,
         timepoint
-        {%- for column in ['observation_date', 'study_day', 'value', 'value_qualifier',
-                           'source_record_id', 'source_file', 'source_row'] %},
-        {{ arg_min_by(column, ['selection_rank', 'study_day', 'source_row']) }} as {{ column }}
+        {%- for column in picked_columns %},
+        picked.{{ column }}
         {%- endfor %}
-    from candidates
-    group by patient_id, measure, timepoint
+    from picks
 )
 
 select * from final
