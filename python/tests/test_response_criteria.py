@@ -612,7 +612,7 @@ def test_the_default_build_prints_response_rates_that_give_no_small_count_back(d
                                                                                 results: pd.DataFrame,
                                                                                 tmp_path: Path) -> None:
     from jdm.dq.run import run_dq
-    from jdm.report import write_report
+    from jdm.report.study_report import write_report
 
     run = default_build
     run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")
