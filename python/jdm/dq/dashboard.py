@@ -207,7 +207,10 @@ def violated_chart(checks: pd.DataFrame) -> str:
     ax.set_yticks(places, list(shown["check_name"]), fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("% of the rows or records checked that violate the check (black tick: the check's threshold)")
-    ax.set_xlim(0, max(shown["violated_pct"].max(), shown["threshold_pct"].max()) * 1.15)
+    # A check that does not pass with 0 % violated (a dbt test that returned
+    # no rows but errored, say) leaves nothing to scale by: show 0-1 %.
+    widest = max(shown["violated_pct"].max(), shown["threshold_pct"].max())
+    ax.set_xlim(0, widest * 1.15 if widest > 0 else 1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     title = "Checks that do not pass" if len(shown) == len(flagged) else \
