@@ -25,7 +25,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 run: install extract build dq stats report publish docs
 	@echo "Build file (data team only): $(JDM_DB) (schemas raw, staging, audit, intermediate, reference, marts)"
 	@echo "Served file for analysts and BI tools: $(JDM_SERVE_DB) (pseudonymised marts, reference; README: Connect a BI tool)"
-	@echo "Data quality: marts.dq_results; Great Expectations Data Docs: $(JDM_OUTPUT_DIR)/data_docs/index.html"
+	@echo "Data quality: marts.dq_results; dashboard (data team only, one offline file): $(JDM_OUTPUT_DIR)/data_quality.html; GX results (JSON): $(JDM_OUTPUT_DIR)/gx_validation_results/"
 	@echo "Study results: marts.study_results"
 	@echo "Study report (small-cell suppressed): $(JDM_OUTPUT_DIR)/study_report.html; tables: $(JDM_OUTPUT_DIR)/summary_tables/"
 	@echo "dbt docs (offline, one file): $(JDM_OUTPUT_DIR)/dbt_docs.html"
@@ -59,7 +59,8 @@ build: install
 	$(BIN)/dbt build --full-refresh
 
 # After the build: dbt's test results and the Great Expectations suites
-# into marts.dq_results (fails if an error-level check fails).
+# into marts.dq_results (fails if an error-level check fails), and the
+# data-quality dashboard OUT/data_quality.html from them.
 dq: install
 	$(BIN)/jdm dq
 
@@ -85,7 +86,7 @@ docs: install
 	$(BIN)/python -m jdm.serve.docs_site "$${DBT_TARGET_PATH:-target}/docs_site" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 clean:
 	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.*

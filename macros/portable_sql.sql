@@ -395,6 +395,7 @@
     the group did not take part, as both engines do). -#}
 {% macro regex_group(text, pattern, group) -%}
     regexp_extract({{ text }}, {{ regex_literal(pattern) }}, {{ group }})
+{%- endmacro %}
 
 {#- Whether the text `list_text`, elements joined by `separator` (as
     join_list writes them), has `element` as one of its elements (a whole

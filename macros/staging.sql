@@ -197,7 +197,7 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- A bound of the dictionary as written there (52, not 52.000000), or
+{#- A bound of the dictionary as written there (10, not 10.000000), or
     nothing. -#}
 {% macro bound_text(value) -%}
     {%- if value is not none -%}

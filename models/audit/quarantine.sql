@@ -4,7 +4,8 @@
   `repaired` (the record is staged with this value set to missing, or, for a
   medication stop_date after death or the extract date, clipped).
   `reason_code` is one of seed data_defects (the spec's known defects and
-  the file-level ones). A dropped record appears once, with the first rule
+  the file-level ones); `is_out_of_range` tells a number outside its range
+  from one that is not a number (both `invalid_numeric`). A dropped record appears once, with the first rule
   it broke:
   - records whose fields could not be told apart (raw, record_status bad);
   - records a per-record rule set aside (base_registry__<file>.drop_reason);
@@ -131,7 +132,7 @@ values_repaired as (
     )
 ),
 
-final as (
+quarantined as (
     select * from bad_records
     union all
     select * from records_set_aside
@@ -139,6 +140,16 @@ final as (
     select * from duplicates_set_aside
     union all
     select * from values_repaired
+),
+
+-- A number outside its column's range is a check of its own (plausibility,
+-- audit.extract_checks), apart from a value that is not a number at all:
+-- classified once, here, for the summary's counts and the rows behind them.
+final as (
+    select
+        *,
+        coalesce(reason_code = 'invalid_numeric' and detail like 'outside %', false) as is_out_of_range
+    from quarantined
 )
 
 select * from final

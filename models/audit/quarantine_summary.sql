@@ -26,34 +26,27 @@ reconciliation as (
     select source_file, raw_rows from {{ ref('reconciliation') }}
 ),
 
-quarantine_classified as (
-    select
-        quarantine.*,
-        coalesce(quarantine.reason_code = 'invalid_numeric' and quarantine.detail like 'outside %', false) as is_out_of_range
-    from quarantine
-),
-
 final as (
     select
-        quarantine_classified.source_file,
-        quarantine_classified.column_name,
-        quarantine_classified.reason_code,
-        quarantine_classified.is_out_of_range,
-        quarantine_classified.action,
+        quarantine.source_file,
+        quarantine.column_name,
+        quarantine.reason_code,
+        quarantine.is_out_of_range,
+        quarantine.action,
         data_defects.defect_class,
         case
-            when quarantine_classified.is_out_of_range then extract_columns.kahn_category
+            when quarantine.is_out_of_range then extract_columns.kahn_category
             else data_defects.kahn_category
         end as kahn_category,
-        count(distinct quarantine_classified.source_row) as records,
+        count(distinct quarantine.source_row) as records,
         count(*) as quarantine_rows,
         reconciliation.raw_rows
-    from quarantine_classified
+    from quarantine
     inner join data_defects using (reason_code)
     inner join reconciliation using (source_file)
     left join extract_columns
-        on quarantine_classified.source_file = extract_columns.source_file
-        and quarantine_classified.column_name = extract_columns.column_name
+        on quarantine.source_file = extract_columns.source_file
+        and quarantine.column_name = extract_columns.column_name
     group by all
 )
 

@@ -48,11 +48,14 @@ def _land(args: argparse.Namespace) -> int:
 
 
 def _dq(args: argparse.Namespace) -> int:
-    from jdm.dq.run import run_dq, summary
+    from jdm.dq.dashboard import DASHBOARD_FILE
+    from jdm.dq.run import VALIDATION_RESULTS_DIR, run_dq, summary
 
-    frame = run_dq(Path(args.db), Path(args.target_path), Path(args.out))
+    out = Path(args.out)
+    frame = run_dq(Path(args.db), Path(args.target_path), out)
     print(summary(frame))
-    print(f"Great Expectations Data Docs: {Path(args.out) / 'data_docs' / 'index.html'}")
+    print(f"Data-quality dashboard (data team only: it shows raw values): {out / DASHBOARD_FILE}")
+    print(f"Great Expectations validation results (JSON): {out / VALIDATION_RESULTS_DIR}/")
     return 1 if frame["status"].isin(["fail", "error"]).any() else 0
 
 
@@ -223,8 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Collect the dbt tests of the last `dbt build` (run_results.json) and run the "
             "Great Expectations suites over the staging tables and marts; write one row per "
             "check to marts.dq_results (violated rows, denominator, percent, threshold, status, "
-            "Kahn category) and the GX Data Docs under OUT/data_docs. Exits 1 if an "
-            "error-level check fails. Run it after dbt build, with no other process writing."
+            "Kahn category); then the data-quality dashboard OUT/data_quality.html (one offline file "
+            "for the data team: overview, reconciliation, every check, sample offending rows) and GX's "
+            "validation results as JSON in OUT/gx_validation_results/. Exits 1 if an error-level check "
+            "fails. Run it after dbt build, with no other process writing."
         ),
     )
     _add_build_db(dq)

@@ -13,7 +13,18 @@ def replace_table(db_path: Path, table: str, frame: pd.DataFrame, column_types: 
     order and SQL types of `column_types`, so the table's shape does not
     depend on what pandas guessed. Opens the only write connection and
     closes it: run it when no dbt build holds the file."""
-    columns = ",\n    ".join(f'cast("{name}" as {sql_type}) as "{name}"' for name, sql_type in column_types.items())
+    replace_tables(db_path, {table: (frame, column_types)})
+
+
+def replace_tables(db_path: Path, tables: dict[str, tuple[pd.DataFrame, dict[str, str]]]) -> None:
+    """replace_table for several tables in one transaction: a reader sees
+    all of them replaced or none (e.g. checks and the samples they point at)."""
     with duckdb.connect(str(db_path)) as con:
-        con.register("result_frame", frame)
-        con.execute(f"create or replace table {table} as select\n    {columns}\nfrom result_frame")
+        con.execute("begin transaction")
+        for i, (table, (frame, column_types)) in enumerate(tables.items()):
+            columns = ",\n    ".join(f'cast("{name}" as {sql_type}) as "{name}"'
+                                      for name, sql_type in column_types.items())
+            con.execute(f"create schema if not exists {table.split('.')[0]}")
+            con.register(f"result_frame_{i}", frame)
+            con.execute(f"create or replace table {table} as select\n    {columns}\nfrom result_frame_{i}")
+        con.execute("commit")

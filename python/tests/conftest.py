@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dbt_support import DbtRun, build
+from jdm.dq.run import run_dq
 from jdm.generator import generate_extract
 
 
@@ -38,3 +39,23 @@ def dirty_build(tmp_path_factory: pytest.TempPathFactory) -> DirtyBuild:
     with open(summary.manifest_path, newline="", encoding="utf-8") as fh:
         manifest = list(csv.DictReader(fh))
     return DirtyBuild(build(root / "extract", root / "build"), manifest, root / "extract")
+
+
+def dq_frame(run: DbtRun, tmp_path: Path):
+    """`jdm dq` on a build: marts.dq_results (returned), the dashboard and
+    GX's results in tmp_path/output."""
+    return run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "output")
+
+
+@pytest.fixture(scope="session")
+def default_dq(default_build: DbtRun, tmp_path_factory: pytest.TempPathFactory):
+    """(build, marts.dq_results, folder whose output/ jdm dq wrote) on the default extract."""
+    out = tmp_path_factory.mktemp("dq_default")
+    return default_build, dq_frame(default_build, out), out
+
+
+@pytest.fixture(scope="session")
+def dirty_dq(dirty_build: DirtyBuild, tmp_path_factory: pytest.TempPathFactory):
+    """(build, marts.dq_results, manifest, extract, folder whose output/ jdm dq wrote) on the messy extract."""
+    root = tmp_path_factory.mktemp("dq_dirty")
+    return dirty_build.run, dq_frame(dirty_build.run, root), dirty_build.manifest, dirty_build.extract, root

@@ -11,8 +11,9 @@ from the rules in CRITERIA_NOTES.md and the seeds, not by running code:
 * TIS points per measure: seeds/response_criteria_points.csv (Rider et al.,
   Arthritis Rheumatol 2017;69:911-923, Table 3). Bands are (lower, upper]:
   an improvement exactly on an edge belongs to the lower band.
-* Improvement in percent (positive = better), seeds/measure_ranges.csv:
-  lower-is-better scales (VAS 0-10, CHAQ 0-3, DAS total 0-20):
+* Improvement in percent (positive = better), seeds/measure_ranges.csv; the
+  ranges are the data dictionary's (seeds/extract_columns.csv; DAS total =
+  skin + muscle); lower-is-better scales (VAS 0-10, CHAQ 0-3, DAS total 0-20):
   (baseline - follow-up) / range x 100; higher-is-better (CMAS 0-52,
   MMT8 0-80): (follow-up - baseline) / range x 100; muscle enzyme:
   (baseline - follow-up) / baseline x 100.

@@ -15,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import dq_frame
 from dbt_support import DBT, REPO_ROOT, DbtRun
 from jdm.dq.ge_suites import all_suites
 from jdm.ingest.dictionary import columns_of
-from jdm.dq.run import run_dq
-
-
-def dq_frame(run: DbtRun, tmp_path: Path):
-    return run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "output")
-
-
-@pytest.fixture(scope="module")
-def default_dq(default_build: DbtRun, tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("dq_default")
-    return default_build, dq_frame(default_build, out), out
 
 
 def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
@@ -44,7 +34,10 @@ def test_every_check_has_a_row_and_error_level_checks_pass(default_dq) -> None:
     assert not frame["status"].isin(["fail", "error"]).any(), frame[frame["status"].isin(["fail", "error"])]
     # The table in the warehouse is what was computed, once per check.
     assert run.query("select count(*), count(distinct check_name) from marts.dq_results") == [(len(frame), len(frame))]
-    assert (out / "output" / "data_docs" / "index.html").exists()
+    # GX's validation results as JSON, one file per suite; no Data Docs (they do not open offline).
+    written = {p.stem for p in (out / "output" / "gx_validation_results").glob("*.json")}
+    assert written == {s.name for s in all_suites()}
+    assert not (out / "output" / "data_docs").exists()
 
 
 def test_counts_agree_with_direct_sql(default_dq) -> None:
@@ -68,14 +61,8 @@ def test_rerunning_rebuilds_the_table(default_dq, tmp_path: Path) -> None:
     assert run.query("select count(*) from marts.dq_results")[0][0] == len(frame)
 
 
-@pytest.fixture(scope="module")
-def dirty_dq(dirty_build, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("dq_dirty")
-    return dirty_build.run, dq_frame(dirty_build.run, root), dirty_build.manifest, dirty_build.extract
-
-
 def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
-    run, frame, manifest, _ = dirty_dq
+    run, frame, manifest, _, _ = dirty_dq
     assert "ERROR=0" in run.output  # defects of the extract warn; the build completes
     source = frame[frame["source"] == "quarantine"]
     found = collections.Counter()
@@ -95,7 +82,7 @@ def test_source_checks_count_what_the_generator_injected(dirty_dq) -> None:
 
 def test_a_source_count_matches_the_raw_file(dirty_dq) -> None:
     """Invalid visit dates counted straight from visits.csv with Python."""
-    run, frame, _, extract = dirty_dq
+    run, frame, _, extract, _ = dirty_dq
     bad = 0
     with open(extract / "visits.csv", newline="", encoding="utf-8") as fh:
         for record in csv.DictReader(fh):
@@ -146,7 +133,7 @@ def test_jdm_dq_command_with_a_relative_output_folder(default_dq, tmp_path: Path
                           cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(frame)} checks written to marts.dq_results" in proc.stdout
-    assert (tmp_path / "out" / "data_docs" / "index.html").exists()
+    assert (tmp_path / "out" / "gx_validation_results" / "marts__patients.json").exists()
 
 
 @pytest.mark.parametrize(
@@ -172,3 +159,65 @@ def test_status_from_count_threshold_and_severity(severity, violated, denominato
     assert check.status == status
     if violated and denominator:
         assert check.violated_pct == pytest.approx(100 * violated / denominator)
+
+
+def test_ge_keeps_a_sample_of_unexpected_rows_across_chunks(tmp_path: Path, monkeypatch) -> None:
+    """A table of 5,000 rows read in chunks of 2,048 whose x is missing on
+    rows 1000, 2000, ..., 5000 (one or two per chunk) and above 25 on row
+    4500: the counts add up over the chunks, and the sample keeps the first
+    SAMPLE_ROWS (4 here) unexpected rows in row order, named by
+    source_file and source_row, with the value checked."""
+    import duckdb
+    from jdm.dq import ge_suites
+    from jdm.dq.ge_suites import Suite, between, ge_checks, recorded_in, write_validation_results
+
+    monkeypatch.setattr(ge_suites, "CHUNK_ROWS", 2048)
+    monkeypatch.setattr(ge_suites, "SAMPLE_ROWS", 4)
+    db = tmp_path / "t.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema staging")
+        con.execute("""create table staging.t as
+            select 't.csv' as source_file, i as source_row,
+                   case when i % 1000 = 0 then null when i = 4500 then 30.5 else 1.0 end as x
+            from range(1, 5001) as r(i)""")
+    suite = Suite("staging.t", [recorded_in("x", 99.0), between("x", 0, 25)])
+    with duckdb.connect(str(db), read_only=True) as con:
+        run = ge_checks(con, [suite])
+    nulls, high = run.checks
+    assert (nulls.violated_rows, nulls.denominator_rows, nulls.threshold_pct) == (5, 5000, 1.0)
+    assert nulls.status == "pass"  # 0.1 % missing, 1 % allowed
+    assert (high.violated_rows, high.denominator_rows, high.status) == (1, 5000, "warn")
+    assert nulls.failures_relation == high.failures_relation == "audit_failures.great_expectations_samples"
+    samples = run.samples
+    assert list(samples.columns) == ["check_name", "sample_order", "row_id", "unexpected_values"]
+    kept = samples[samples["check_name"] == nulls.check_name]
+    assert list(kept["sample_order"]) == [1, 2, 3, 4]
+    assert [json.loads(r) for r in kept["row_id"]] == [
+        {"source_file": "t.csv", "source_row": str(n)} for n in (1000, 2000, 3000, 4000)]
+    assert [json.loads(v) for v in kept["unexpected_values"]] == [{"x": None}] * 4
+    (above,) = samples[samples["check_name"] == high.check_name].itertuples()
+    assert json.loads(above.row_id) == {"source_file": "t.csv", "source_row": "4500"}
+    assert float(json.loads(above.unexpected_values)["x"]) == 30.5
+    assert set(samples["check_name"]) == {nulls.check_name, high.check_name}
+    # GX's own results: one per chunk (3 chunks), with the same counts.
+    (path,) = write_validation_results(run.validation_results, tmp_path / "results")
+    chunks = json.loads(path.read_text())
+    assert path.name == "staging__t.json" and len(chunks) == 3
+    assert sum(c["results"][0]["result"]["unexpected_count"] for c in chunks) == 5
+
+
+def test_data_docs_left_by_an_earlier_version_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from jdm.dq.run import remove_data_docs
+
+    docs = tmp_path / "out" / "data_docs"
+    (docs / "static" / "images").mkdir(parents=True)
+    (docs / "index.html").write_text("<html></html>")
+    (docs / "static" / "images" / "logo.png").write_bytes(b"png")
+    (tmp_path / "out" / "study_report.html").write_text("<html></html>")
+    assert remove_data_docs(tmp_path / "out") is True
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["study_report.html"]
+    # A folder of that name that GX did not write (no index.html and static/) stays.
+    mine = tmp_path / "mine" / "data_docs"
+    mine.mkdir(parents=True)
+    (mine / "index.html").write_text("my notes")
+    assert remove_data_docs(tmp_path / "mine") is False and (mine / "index.html").exists()

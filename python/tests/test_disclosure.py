@@ -6,6 +6,7 @@ from 1 to 4, and the study's statistics stay those of the full data."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 
@@ -394,6 +395,8 @@ COUNT_COLUMNS = {
                              "not_on_steroids_at_baseline", "steroids_at_baseline_unknown", "no_follow_up"],
     "skin_signs.csv": ["present", "n"],
     "baseline_characteristics.csv": ["patients"],
+    "indications.csv": ["patients", "set_size"],
+    "diagnosis_groups.csv": ["patients", "set_size"],
 }
 
 
@@ -492,23 +495,25 @@ def test_the_flow_hides_the_small_exclusions(published) -> None:
 def test_no_count_from_1_to_4_in_the_report(published) -> None:
     _, files, tables, _, _ = published
     text = files.report.read_text(encoding="utf-8")
+    assert "not yet small-cell suppressed" not in text and "&lt;5: a count from 1 to 4" in text
+    # The results sections (the data-quality and parameter tables count checks and days, not patients).
+    results = text[:text.index("<h2>Data quality</h2>")]
     patterns = [r"n = (\d+)", r"Excluded: (\d+)", r"(\d+) stopped", r"all (\d+) patients", r"of (\d+) patients",
-                r"improved (\d+)/(\d+)", r"present-&gt;absent (\d+)", r"absent-&gt;present (\d+)",
-                r"<td>(\d+)/(\d+)"]
+                r">(\d+)/(\d+)<", r"present → absent (\d+)", r"absent → present (\d+)", r"<td>(\d+)/(\d+)",
+                r"<td class=num>(\d+)</td>", r"<td class=num>(\d+) \(", r">(\d+) \(\d+ %"]
     for pattern in patterns:
-        for found in re.findall(pattern, text):
+        for found in re.findall(pattern, results):
             numbers = found if isinstance(found, tuple) else (found,)
             assert not any(_is_small_number(n) for n in numbers), (pattern, found)
-    assert "not yet small-cell suppressed" not in text and "&lt;5: a count from 1 to 4" in text
-    # The headline table shows the completers rows of headline_results.csv.
+    # The results tables show the rows of headline_results.csv as printed, both sets.
     headline = tables["headline_results.csv"]
-    for row in headline[headline["analysis_set"] == "completers"].itertuples():
-        cells = (f"<td>{row.test}</td><td>{row.n.replace('<', '&lt;')}</td>"
-                 f"<td>{row.result.replace('<', '&lt;').replace('>', '&gt;')}</td>")
+    for row in headline[headline["test"].isin(["proportion", "mcnemar", "pct_change", "kaplan_meier"])].itertuples():
+        result = html.escape(row.result.replace("->", " → ") if row.test == "mcnemar" else row.result)
+        cells = f"<td class=num>{html.escape(row.n)}</td><td>{result}</td>"
         assert cells in text, cells
-    # n columns of the headline table
-    for n in re.findall(r"<td>(?:wilcoxon|proportion|mcnemar|pct_change|kaplan_meier)</td><td>([^<]*)</td>", text):
-        assert not _is_small_number(n)
+    for row in headline[headline["test"] == "wilcoxon"].itertuples():
+        cells = f"<td class=num>{html.escape(row.n_improved)}/{html.escape(row.n)}</td>"
+        assert cells in text, cells
 
 
 def test_no_registry_patient_id_is_published(published) -> None:

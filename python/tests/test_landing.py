@@ -24,7 +24,11 @@ def land(folder: Path, text: str):
     (folder / "labs.csv").write_text(text, encoding="utf-8", newline="")
     con = duckdb.connect(config={"preserve_insertion_order": True})
     report = land_file(con, folder, LABS, folder)
-    rows = con.execute(f"select * from read_parquet('{folder / 'labs.parquet'}') order by source_row").fetchall()
+    # As the raw views read it: source_row is the row's position in the file.
+    rows = con.execute(f"""select source_file, file_row_number + 1 as source_row,
+                           * exclude (source_file, file_row_number)
+                           from read_parquet('{folder / 'labs.parquet'}', file_row_number = true)
+                           order by file_row_number""").fetchall()
     con.close()
     return rows, report
 

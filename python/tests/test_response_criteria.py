@@ -81,20 +81,45 @@ def _cell(value) -> str | None:
         return text
 
 
+# The spec defines DAS total as the sum of its two domains (restated here on
+# purpose: an independent reading of what macro composite_visit_fields says).
+DAS_TOTAL_PARTS = ("das_skin", "das_muscle")
+
+
+def dictionary_ranges() -> dict[str, tuple[Decimal, Decimal]]:
+    """Each TIS measure's range, read from the data dictionary's CSV (seed
+    extract_columns, visits.csv): what int_measure_ranges must give."""
+    columns = {r["staged_column"]: r for r in seed("extract_columns") if r["source_file"] == "visits.csv"}
+    fields = {r["measure"]: r["source_field"] for r in seed("outcome_measures") if r["source"] == "visit"}
+    ranges = {}
+    for measure in TIS_MEASURES:
+        parts = DAS_TOTAL_PARTS if measure == "das_total" else (fields[measure],)
+        ranges[measure] = (sum(Decimal(columns[p]["min_value"]) for p in parts),
+                           sum(Decimal(columns[p]["max_value"]) for p in parts))
+    return ranges
+
+
 def test_seed_rows_written_into_the_unit_tests_equal_the_seed_files() -> None:
-    """Two seeds are given as rows (dbt cannot read their empty numeric
-    cells inside a unit test): every copy must be the committed CSV."""
+    """One seed is given as rows (dbt cannot read its empty numeric cells
+    inside a unit test), and so are the measures' ranges (a model's rows):
+    every copy must be the committed CSV, and the ranges the data
+    dictionary's."""
     copies = 0
+    expected_ranges = sorted((m, _cell(low), _cell(high)) for m, (low, high) in dictionary_ranges().items())
     for test in unit_tests().values():
-        if test["name"] == "tis_enzyme_component_with_censored_results":
-            continue  # keeps only the muscle_enzyme row of measure_ranges, on purpose
-        for name in ("measure_ranges", "response_criteria_points"):
-            rows = next((g.get("rows") for g in test["given"] if g["input"] == f"ref('{name}')"), None)
-            if rows is None:
-                continue
-            expected = [{k: _cell(v) for k, v in r.items()} for r in seed(name)]
-            assert [{k: _cell(v) for k, v in r.items()} for r in rows] == expected, (test["name"], name)
+        rows = next((g.get("rows") for g in test["given"] if g["input"] == "ref('response_criteria_points')"), None)
+        if rows is not None:
+            expected = [{k: _cell(v) for k, v in r.items()} for r in seed("response_criteria_points")]
+            assert [{k: _cell(v) for k, v in r.items()} for r in rows] == expected, test["name"]
             copies += 1
+        ranges = next((g.get("rows") for g in test["given"] if g["input"] == "ref('int_measure_ranges')"), None)
+        if ranges and test["model"] == "int_response_components":
+            given_ranges = sorted((r["measure"], _cell(r["range_min"]), _cell(r["range_max"])) for r in ranges)
+            assert given_ranges == expected_ranges, test["name"]
+            copies += 1
+        if any(g["input"] == "ref('measure_ranges')" and g.get("rows") for g in test["given"]):
+            # Only the censored-enzyme test gives its own rows (the muscle_enzyme row alone, on purpose).
+            assert test["name"] == "tis_enzyme_component_with_censored_results", test["name"]
     assert copies >= 2 * len(TIS_CASES)
 
 
@@ -169,7 +194,7 @@ class Rules:
         self.points = {}
         for row in seed("response_criteria_points"):
             self.points.setdefault(row["measure"], []).append(row)
-        self.ranges = {r["measure"]: r for r in seed("measure_ranges")}
+        self.ranges = dictionary_ranges()
         self.measures = {r["measure"]: r for r in seed("outcome_measures")}
         self.limits = {}
         for row in seed("muscle_enzyme_limits"):
@@ -186,7 +211,8 @@ class Rules:
         better = self.measures[measure]["better_direction"]
         change = Fraction(value[0]) - Fraction(baseline[0])
         improvement = change if better == "higher" else -change
-        span = Fraction(Decimal(self.ranges[measure]["range_max"])) - Fraction(Decimal(self.ranges[measure]["range_min"]))
+        low, high = self.ranges[measure]
+        span = Fraction(high) - Fraction(low)
         return Decimal(band_of(self.points[measure], 100 * improvement / span)["points"])
 
     def enzyme(self, baseline: dict) -> tuple[str | None, bool]:
@@ -586,7 +612,7 @@ def test_the_default_build_prints_response_rates_that_give_no_small_count_back(d
                                                                                 results: pd.DataFrame,
                                                                                 tmp_path: Path) -> None:
     from jdm.dq.run import run_dq
-    from jdm.report import write_report
+    from jdm.report.study_report import write_report
 
     run = default_build
     run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")

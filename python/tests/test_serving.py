@@ -32,11 +32,13 @@ from sqlalchemy.pool import NullPool
 
 from bi_reader import SNAPSHOT_QUERY
 from dbt_support import REPO_ROOT
+from headless import needs_chromium, page_requests
 from jdm.serve import publish as publish_module
 from jdm.generator import generate_extract
 from jdm.serve.pseudonyms import PseudonymKey, pseudonym
 from jdm.serve.publish import IDENTIFYING_COLUMNS, PublishRefused, publish
 from jdm.serve.reader import connect_reader, sqlalchemy_url
+from offline_html import outside_loads
 from test_reader import PROBES
 
 KEY_1 = "serving-test-key-one-0123456789abcdef0123456789"
@@ -80,8 +82,8 @@ class Pipeline:
             env["JDM_PSEUDONYM_KEY"] = key
         return env
 
-    def make_run(self, extract: Path, key: str) -> str:
-        proc = subprocess.run(["make", "run"], cwd=REPO_ROOT, env=self.env(extract, key),
+    def make_run(self, extract: Path, key: str, targets: tuple[str, ...] = ("run",)) -> str:
+        proc = subprocess.run(["make", *targets], cwd=REPO_ROOT, env=self.env(extract, key),
                               capture_output=True, text=True)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
         return proc.stdout
@@ -285,6 +287,36 @@ def test_make_run_publishes_and_says_which_key(scenario: Scenario, tmp_path: Pat
     assert shown.returncode == 0 and "DEMO KEY" in shown.stdout, shown.stderr
 
 
+# Every HTML file `make run` writes opens in a secure environment: nothing
+# is loaded from another host (the probes: test_offline_html).
+OUTPUT_PAGES = ["data_quality.html", "dbt_docs.html", "study_report.html"]
+
+
+def test_no_output_page_loads_anything_from_another_host(scenario: Scenario) -> None:
+    out = scenario.pipeline.output_dir
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == OUTPUT_PAGES
+    for name in OUTPUT_PAGES:
+        assert outside_loads((out / name).read_text(encoding="utf-8")) == [], name
+    # GX's results as JSON instead of Data Docs; make run says where the dashboard is.
+    assert sorted(p.name for p in (out / "gx_validation_results").iterdir()) != []
+    assert f"dashboard (data team only, one offline file): {out}/data_quality.html" in scenario.make_run_output
+
+
+@needs_chromium
+def test_no_output_page_reaches_another_host_when_its_scripts_run(scenario: Scenario, tmp_path: Path) -> None:
+    out = scenario.pipeline.output_dir
+    for name in OUTPUT_PAGES:
+        shutil.copy(out / name, tmp_path / name)
+        assert page_requests(tmp_path / name, tmp_path) == [], name
+    # The same docs page with dbt's usage statistics on would load dbt's
+    # tracker from a CloudFront host (jdm.serve.docs_site turns them off).
+    docs = (tmp_path / "dbt_docs.html").read_text(encoding="utf-8")
+    assert docs.count('"send_anonymous_usage_stats": false') == 1
+    (tmp_path / "tracked.html").write_text(docs.replace('"send_anonymous_usage_stats": false',
+                                                        '"send_anonymous_usage_stats": true'), encoding="utf-8")
+    assert [u for u in page_requests(tmp_path / "tracked.html", tmp_path) if "cloudfront.net" in u] != []
+
+
 def test_served_file_opens_in_duckdb_1x(scenario: Scenario, tmp_path: Path) -> None:
     """BI drivers embed older DuckDB releases: read every served table with
     DuckDB 1.1 (from the package registry, into a private folder)."""
@@ -432,7 +464,9 @@ def test_a_registry_with_numeric_ids_publishes(tmp_path: Path) -> None:
     ids = registry_patient_ids(extract)
     assert "1" in ids and all(i.isdigit() for i in ids)
     pipeline = Pipeline(tmp_path)
-    pipeline.make_run(extract, KEY_1)
+    # Every step that writes what is published (the report and the docs
+    # site are not published).
+    pipeline.make_run(extract, KEY_1, targets=("build", "dq", "stats", "publish"))
     key_1 = PseudonymKey(KEY_1.encode(), is_demo=False)
     with open(extract / "patients.csv", newline="") as f:
         expected = {pseudonym(key_1, "patient", row["patient_id"]) for row in csv.DictReader(f)}

@@ -177,7 +177,7 @@ def test_report_renders_self_contained(results, tmp_path) -> None:
     run_dq(run.db_path, run.db_path.parent / "target", tmp_path / "dq")
     published = write_report(run.db_path, tmp_path / "report")
     text = published.report.read_text(encoding="utf-8")
-    for title in ["Patient flow (STROBE)", "Headline results", "over time",
+    for title in ["Patient flow (STROBE)", "Primary outcomes", "over time",
                   "Skin signs", "Time to off oral corticosteroids", "Data quality"]:
         assert title in text
     assert text.count("<svg") == 4  # flow, trajectories, skin bars, Kaplan-Meier

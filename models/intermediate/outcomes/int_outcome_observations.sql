@@ -7,8 +7,9 @@
   measure, even if a nearer visit lacks it.
 
   - Visit measures: the staged visit column named by `source_field`; Y/N
-    fields as 1 (Y) / 0 (N); das_total = das_skin + das_muscle of the same
-    visit (missing if either is).
+    fields as 1 (Y) / 0 (N); a composite measure is the sum of its parts on
+    the same visit, missing if any part is (macro composite_visit_fields:
+    das_total = das_skin + das_muscle).
   - Lab measures: staged results of test `source_field`, in the test's
     standard unit; a censored result keeps its number and its qualifier.
   Values are exact decimals (as recorded), so differences from baseline
@@ -26,13 +27,15 @@
     'chaq': 'chaq',
     'das_skin': 'das_skin',
     'das_muscle': 'das_muscle',
-    'das_total': 'das_skin + das_muscle',
     'has_rash': 'case when has_rash then 1 when not has_rash then 0 end',
     'has_abnormal_nailfolds': 'case when has_abnormal_nailfolds then 1 when not has_abnormal_nailfolds then 0 end',
     'has_gottrons_papules': 'case when has_gottrons_papules then 1 when not has_gottrons_papules then 0 end',
     'has_calcinosis': 'case when has_calcinosis then 1 when not has_calcinosis then 0 end',
     'has_skin_ulceration': 'case when has_skin_ulceration then 1 when not has_skin_ulceration then 0 end',
 } -%}
+{%- for field, parts in composite_visit_fields().items() %}
+    {%- do visit_fields.update({field: parts | join(' + ')}) %}
+{%- endfor %}
 
 with
 

@@ -12,8 +12,9 @@
     may come from different visits of one window).
   - Improvement, signed toward better (outcome_measures.better_direction),
     in the measure's units: `improvement_units`. Its percentage is of the
-    measure's range (absolute percent change, seed measure_ranges) or, for
-    the enzyme, of its baseline value (relative change).
+    measure's range (absolute percent change, as seed measure_ranges says;
+    the range is the data dictionary's, int_measure_ranges) or, for the
+    enzyme, of its baseline value (relative change).
   - Band: the row of seed response_criteria_points whose edges hold the
     percentage, each edge inclusive or not as the seed says ("worsening to
     5 %" includes 5 %). Compared without dividing, in exact decimals:
@@ -56,6 +57,11 @@ patients as (
 
 measure_ranges as (
     select * from {{ ref('measure_ranges') }}
+),
+
+-- The range of each measure, from the data dictionary (seed extract_columns).
+dictionary_ranges as (
+    select * from {{ ref('int_measure_ranges') }}
 ),
 
 response_criteria_points as (
@@ -160,13 +166,14 @@ component_grid as (
         measure_ranges.measure,
         measure_ranges.core_set_domain,
         measure_ranges.percent_change_type,
-        measure_ranges.range_min,
-        measure_ranges.range_max,
+        dictionary_ranges.range_min,
+        dictionary_ranges.range_max,
         measure_ranges.in_cmas_variant,
         measure_ranges.in_mmt8_variant
     from patients
     cross join response_timepoints
     cross join measure_ranges
+    left join dictionary_ranges on dictionary_ranges.measure = measure_ranges.measure
 ),
 
 -- Which outcome measure each component reads: itself, or the patient's

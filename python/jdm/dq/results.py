@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+DQ_TABLE = "marts.dq_results"
 KAHN_CATEGORIES = ("conformance", "completeness", "plausibility")
+# Every status a check can have (CheckResult.status), worst first: the order
+# the dashboard lists and sorts them in.
+STATUSES = ("fail", "error", "warn", "pass")
 
 
 @dataclass(frozen=True)

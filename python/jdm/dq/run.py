@@ -1,45 +1,71 @@
-"""`jdm dq`: every source of checks into marts.dq_results."""
+"""`jdm dq`: every source of checks into marts.dq_results, then the
+data-quality dashboard (OUT/data_quality.html) and GX's validation results
+(OUT/gx_validation_results/) from them."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from jdm.dq.dashboard import write_dashboard
 from jdm.dq.dbt_checks import dbt_checks
 from jdm.dq.extract_checks import extract_checks
-from jdm.dq.ge_suites import ge_checks
-from jdm.dq.results import COLUMN_TYPES, CheckResult
-from jdm.warehouse_io import replace_table
+from jdm.dq.ge_suites import SAMPLE_COLUMN_TYPES, SAMPLES_RELATION, GxRun, ge_checks, write_validation_results
+from jdm.dq.results import COLUMN_TYPES, DQ_TABLE, CheckResult
+from jdm.warehouse_io import replace_tables
 
-DQ_TABLE = "marts.dq_results"
+VALIDATION_RESULTS_DIR = "gx_validation_results"
+# Written by earlier versions; its pages load scripts from CDNs (removed, see
+# remove_data_docs).
+OLD_DATA_DOCS_DIR = "data_docs"
 
 
-def collect_checks(db_path: Path, target_dir: Path, docs_dir: Path | None) -> list[CheckResult]:
+def collect_checks(db_path: Path, target_dir: Path) -> tuple[list[CheckResult], GxRun]:
     """Every check, read through a read-only connection (closed before return):
     the extract's defects (from the quarantine), dbt's tests of our models,
-    and the Great Expectations suites."""
+    and the Great Expectations suites (with what GX reported)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         checks = dbt_checks(target_dir, con)
         build_time = max((c.run_at for c in checks), default=datetime.now().replace(microsecond=0))
-        return extract_checks(con, build_time) + checks + ge_checks(con, docs_dir)
+        gx_run = ge_checks(con)
+        return extract_checks(con, build_time) + checks + gx_run.checks, gx_run
 
 
-def write_results(db_path: Path, checks: list[CheckResult]) -> pd.DataFrame:
-    """Replace marts.dq_results with these checks (the table is rebuilt whole
-    on every run, never appended to)."""
+def write_results(db_path: Path, checks: list[CheckResult], ge_samples: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Replace marts.dq_results with these checks, and the sample of GX's
+    unexpected rows they point at, in one transaction (both are rebuilt
+    whole on every run, never appended to)."""
     frame = pd.DataFrame([c.as_row() for c in checks], columns=list(COLUMN_TYPES))
     frame = frame.astype({"violated_rows": "Int64", "denominator_rows": "Int64", "defect_class": "Int64"})
     frame = frame.sort_values(["source", "layer", "model", "check_name"], ignore_index=True)
-    replace_table(db_path, DQ_TABLE, frame, COLUMN_TYPES)
+    if ge_samples is None:
+        ge_samples = pd.DataFrame(columns=list(SAMPLE_COLUMN_TYPES))
+    replace_tables(db_path, {DQ_TABLE: (frame, COLUMN_TYPES), SAMPLES_RELATION: (ge_samples, SAMPLE_COLUMN_TYPES)})
     return frame
 
 
+def remove_data_docs(out_dir: Path) -> bool:
+    """Remove the GX Data Docs an earlier `jdm dq` wrote into OUT: they do not
+    open offline, and nothing writes them any more (the dashboard replaces
+    them). Only a folder that holds Data Docs (its index.html) is removed."""
+    docs = out_dir / OLD_DATA_DOCS_DIR
+    if (docs / "index.html").is_file() and (docs / "static").is_dir():
+        shutil.rmtree(docs)
+        return True
+    return False
+
+
 def run_dq(db_path: Path, target_dir: Path, out_dir: Path) -> pd.DataFrame:
-    checks = collect_checks(db_path, target_dir, out_dir / "data_docs")
-    return write_results(db_path, checks)
+    checks, gx_run = collect_checks(db_path, target_dir)
+    frame = write_results(db_path, checks, gx_run.samples)
+    write_validation_results(gx_run.validation_results, out_dir / VALIDATION_RESULTS_DIR)
+    write_dashboard(db_path, out_dir, VALIDATION_RESULTS_DIR)
+    remove_data_docs(out_dir)
+    return frame
 
 
 def summary(frame: pd.DataFrame) -> str:

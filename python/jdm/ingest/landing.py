@@ -18,10 +18,14 @@ Two readers, one result:
   records whose fields cannot be told apart, and resynchronises after a
   broken quote.
 
-Each Parquet file has, in order: `source_file`, `source_row` (1 = first
-data record after the header; a quoted line break does not start a new
-record; blank lines are not records), the spec's columns in spec order, any
-extra columns of the file (kept, otherwise ignored), `undecodable_columns`
+Each Parquet file holds the file's records in their order: its k-th row is
+the k-th data record after the header (a quoted line break does not start a
+new record; blank lines are not records), and the raw views number them
+`source_row` from that position (macro `landed_file`). Numbering them here
+with `row_number() over ()` took as long as reading the CSV (one thread over
+19 M visits); the Parquet reader gives the position for free. Columns, in
+order: `source_file`, the spec's columns in spec order, any extra columns
+of the file (kept, otherwise ignored), `undecodable_columns`
 (names of the columns whose bytes were not valid UTF-8: their text is shown
 as Windows-1252), `record_status` (`ok` or `bad`), `bad_record_reason`,
 `bad_record_detail` and `raw_record` (the record's text, for bad records).
@@ -43,7 +47,8 @@ from jdm.ingest.dictionary import EXTRACT_FILES, ExtractFile
 # names is kept as `extra_<name>`.
 RESERVED_COLUMNS = (
     "source_file",
-    "source_row",
+    "source_row",  # added by the raw views
+    "file_row_number",  # DuckDB's name for a row's position in the Parquet file
     "undecodable_columns",
     "record_status",
     "bad_record_reason",
@@ -137,8 +142,8 @@ def _land_with_duckdb(
     con: duckdb.DuckDBPyConnection, spec: ExtractFile, path: Path, names: list[str], out: Path
 ) -> bool:
     """Strict DuckDB read straight into the Parquet file `out`; False (and no
-    file) unless every record was accepted. With preserve_insertion_order,
-    row_number() over () is the record's position among the data records."""
+    file) unless every record was accepted. With preserve_insertion_order the
+    rows are written in the file's record order."""
     columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     extras = [n for n in names if n not in spec.columns]
     rejects, scans = "landing_rejects", "landing_scans"
@@ -148,7 +153,6 @@ def _land_with_duckdb(
             copy (
                 select
                     {_sql_str(spec.name)} as source_file,
-                    row_number() over () as source_row,
                     {", ".join(_ident(c) for c in [*spec.columns, *extras])},
                     []::varchar[] as undecodable_columns,
                     'ok' as record_status,
@@ -234,7 +238,6 @@ def _land_carefully(
         copy (
             select
                 {_sql_str(spec.name)} as source_file,
-                source_row,
                 {", ".join(_ident(c) for c in [*spec.columns, *extras])},
                 undecodable_columns,
                 case when bad_record_reason is null then 'ok' else 'bad' end as record_status,
@@ -242,7 +245,7 @@ def _land_carefully(
                 bad_record_detail,
                 raw_record
             from {table}
-            order by source_row
+            order by source_row  -- every record has a row: position = source_row
         ) to {_sql_str(str(out))} (format parquet)
         """
     )

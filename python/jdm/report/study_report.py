@@ -3,62 +3,54 @@ file (figures inline as SVG, no external files or network), from the marts
 and marts.study_results, read through a read-only connection; and the
 summary tables beside it as CSV files (OUT/summary_tables/).
 
-Sections: the STROBE flow (marts.attrition), the headline results
-(marts.study_results, completers), CMAS and physician VAS trajectories per
-patient with the timepoint medians, skin signs at baseline vs last
-follow-up, the Kaplan-Meier curve of time to off steroids, and the data
-quality summary (marts.dq_results).
+It reads like the results section of a clinical paper, in a paper's order
+(`SECTIONS`): the patient flow, Table 1, the primary outcomes, skin,
+steroids, response and inactive disease, trajectories, then the data
+quality and the parameters of the build. Every table and figure has a
+numbered caption saying which patients it shows and which test. Codes never
+reach the page: every measure, timepoint, analysis, analysis set and
+exclusion reason is printed by its label from the seeds (jdm.report.labels).
 
-Both are meant to leave the warehouse, so every count they print is
-small-cell suppressed (the rule: jdm.report.disclosure; the tables and how their
-counts are linked: jdm.report.summary_tables). The statistics are those of
-marts.study_results, computed on the full data.
+Both the page and the CSV files are meant to leave the warehouse, so every
+count they print is small-cell suppressed (the rule: jdm.report.disclosure;
+the tables and how their counts are linked: jdm.report.summary_tables). The
+statistics are those of marts.study_results, computed on the full data.
 """
 
 from __future__ import annotations
 
 import html
-import io
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # no display: render to files only
-# Text stays text in the SVG (searchable, selectable, smaller), not outlines.
-matplotlib.rcParams["svg.fonttype"] = "none"
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from jdm.study import stats  # noqa: E402
-from jdm.report.disclosure import SECONDARY, SECONDARY_NOTE, SMALL, SMALL_NOTE, count_text  # noqa: E402
-from jdm.report.summary_tables import (  # noqa: E402
-    SKIN_MEASURES, attrition_table, baseline_table, headline_table, skin_table, skin_tables)
-
-DAYS_PER_MONTH = 365.25 / 12
-# A large registry has too many patients to draw one line each: the
-# trajectory plots show this many, drawn at random with a fixed seed (the
-# medians use every patient).
-TRAJECTORY_LINES = 300
-TRAJECTORY_SEED = 20_110_101
-SKIN_LABELS = {"rash": "Rash", "nailfold_abnormal": "Abnormal nailfolds", "gottrons": "Gottron's papules",
-               "calcinosis": "Calcinosis"}
-
-
-def _svg(figure: plt.Figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog: the SVG sits inside HTML
-
+from jdm.report.disclosure import SECONDARY_NOTE, SMALL_NOTE, count_text
+from jdm.report.figures import DAYS_PER_MONTH, km_figure, skin_figure, strobe_figure, trajectory_figure
+from jdm.report.labels import Labels, read_labels
+from jdm.report.summary_tables import (
+    SKIN_MEASURES, SKIN_TIMEPOINTS, SUBSET, attrition_table, baseline_table, diagnosis_group_table,
+    headline_table, indication_table, skin_table, skin_tables)
+from jdm.study.analysis import INACTIVE_DISEASE_ANALYSIS, KM_TIMEPOINTS, RESPONSE_TEST, tis_response_analysis
 
 SKIN_SQL_LIST = ", ".join(f"'{m}'" for m in SKIN_MEASURES)
+TRAJECTORY_MEASURES = ["cmas", "physician_global_vas"]
+# The analyses of marts.study_results each results section shows.
+PRIMARY_ANALYSES = ("muscle_in_weak_at_baseline", "physician_global")
+SKIN_ANALYSES = ("skin_free_at_last_follow_up", "skin_change", "calcinosis_resolved")
+STEROID_ANALYSES = ("steroid_dose_change", "time_to_off_steroids")
+STEROID_MEASURE = "steroid_dose_mg_kg_day"
 
 
 def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    in_sets = """
+        select 'completers' as analysis_set, * from marts.patients where in_completers
+        union all
+        select 'all_treated', * from marts.patients where in_all_treated"""
     return {
         "attrition": con.execute("select * from marts.attrition order by step_number, exclusion_reason_order").df(),
         "analysis_sets": con.execute("""
@@ -67,10 +59,10 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             select 'all_treated', count(*) filter (where in_all_treated) from marts.patients""").df(),
         "results": con.execute(
             "select * from marts.study_results order by analysis_set desc, analysis, measure, timepoint").df(),
-        "trajectories": con.execute("""
+        "trajectories": con.execute(f"""
             select patient_id, measure, timepoint, timepoint_order, target_day, study_day, value::double as value
             from marts.outcome_timepoints
-            where in_completers and measure in ('cmas', 'physician_global_vas')""").df(),
+            where in_completers and measure in ({", ".join(f"'{m}'" for m in TRAJECTORY_MEASURES)})""").df(),
         # Per analysis set and skin sign: the bars' counts and the 2 x 2 table of
         # baseline by last follow-up (pairs: a last follow-up value with a baseline).
         "skin_counts": con.execute(f"""
@@ -117,17 +109,35 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             from (select * from (values ('completers'), ('all_treated')) as sets(analysis_set)) as sets
             left join in_sets using (analysis_set)
             group by analysis_set""").df(),
-        "baseline_counts": con.execute("""
-            select 'Sex' as characteristic, sex as category, count(*) as patients
-            from marts.patients where in_completers group by all
+        "baseline_counts": con.execute(f"""
+            with in_sets as ({in_sets})
+            select analysis_set, 'Sex' as characteristic, sex as category, count(*) as patients
+            from in_sets group by all
             union all
-            select 'Diagnosis group', diagnosis_group, count(*) from marts.patients where in_completers group by all
-            union all
-            select 'Ethnicity', ethnicity, count(*) from marts.patients where in_completers group by all""").df(),
+            select analysis_set, 'Ethnicity', ethnicity, count(*) from in_sets group by all""").df(),
+        # Table 1's continuous characteristics: medians are statistics, not
+        # counts (computed on the full data, as every statistic of the report).
+        "baseline_medians": con.execute(f"""
+            with in_sets as ({in_sets})
+            select analysis_set,
+                median(age_at_index_years) as age_median,
+                quantile_cont(age_at_index_years, 0.25) as age_q1,
+                quantile_cont(age_at_index_years, 0.75) as age_q3,
+                median(months_from_diagnosis_to_index) as duration_median,
+                quantile_cont(months_from_diagnosis_to_index, 0.25) as duration_q1,
+                quantile_cont(months_from_diagnosis_to_index, 0.75) as duration_q3,
+                median(baseline_cmas) as cmas_median,
+                quantile_cont(baseline_cmas, 0.25) as cmas_q1,
+                quantile_cont(baseline_cmas, 0.75) as cmas_q3
+            from in_sets group by analysis_set""").df(),
+        "indications": con.execute("select * from marts.indication_counts").df(),
+        "diagnosis_groups": con.execute("select * from marts.diagnosis_group_counts").df(),
+        "timepoints": con.execute("select timepoint, target_day from marts.analysis_timepoints").df(),
         "dq": con.execute("""
             select kahn_category, source, status, count(*) as checks, sum(violated_rows)::bigint as violated_rows
             from marts.dq_results group by all order by all""").df(),
-        "parameters": con.execute("select parameter, value from marts.study_parameters order by parameter").df(),
+        "parameters": con.execute(
+            "select parameter, value, description, defined_by from marts.study_parameters order by parameter").df(),
         # Each measure's label and direction (seed outcome_measures) and its
         # range (the data dictionary, seed extract_columns).
         "scales": con.execute("""
@@ -140,157 +150,6 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     }
 
 
-def strobe_figure(attrition: pd.DataFrame) -> str:
-    """attrition: the flow as printed (summary_tables.attrition_table), one
-    row per step and exclusion reason: one box per step, and beside it the
-    patients it excluded, per reason."""
-    steps = [rows for _, rows in attrition.groupby("step_number", sort=True)]
-    figure, ax = plt.subplots(figsize=(8, 1.3 * len(steps)))
-    ax.set_axis_off()
-    for i, rows in enumerate(steps):
-        step = rows.iloc[0]
-        y = len(steps) - i
-        ax.text(0.3, y, f"{step.step_description}\nn = {step.patients_remaining}", ha="center", va="center",
-                wrap=True, fontsize=9, bbox=dict(boxstyle="round", facecolor="#e8f0fa", edgecolor="#4a6fa5"))
-        excluded = [f"Excluded: {r.patients_excluded} ({r.exclusion_reason_label})"
-                    for r in rows.itertuples() if pd.notna(r.exclusion_reason) and r.patients_excluded != "0"]
-        if excluded:
-            ax.text(0.85, y + 0.5, "\n".join(excluded), ha="center", va="center", fontsize=8,
-                    bbox=dict(boxstyle="round", facecolor="#fbeaea", edgecolor="#a54a4a"))
-        if i:
-            ax.annotate("", xy=(0.3, y + 0.25), xytext=(0.3, y + 0.75), arrowprops=dict(arrowstyle="->"))
-    ax.set_xlim(0, 1.1)
-    ax.set_ylim(0.4, len(steps) + 0.6)
-    return _svg(figure)
-
-
-def scale_label(scales: pd.DataFrame, measure: str) -> str:
-    """'CMAS (0-52 points, higher = better)': the label, range and unit of a
-    measure as the seeds state them."""
-    scale = scales.loc[measure]
-    span = (f"{float(scale.min_value):g}-{float(scale.max_value):g} "
-            if pd.notna(scale.min_value) and pd.notna(scale.max_value) else "")
-    return f"{scale.measure_label} ({span}{scale.unit}, {scale.better_direction} = better)"
-
-
-def trajectory_figure(trajectories: pd.DataFrame, scales: pd.DataFrame) -> str:
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, measure in zip(axes, ["cmas", "physician_global_vas"]):
-        label = scale_label(scales, measure)
-        rows = trajectories[trajectories["measure"] == measure].sort_values("study_day")
-        patients = pd.Series(rows["patient_id"].unique())
-        drawn = set(patients.sample(min(TRAJECTORY_LINES, len(patients)), random_state=TRAJECTORY_SEED))
-        for _, patient in rows[rows["patient_id"].isin(drawn)].groupby("patient_id"):
-            ax.plot(patient["study_day"] / DAYS_PER_MONTH, patient["value"], color="#9aa9bd", linewidth=0.7, alpha=0.7)
-        windowed = rows[rows["target_day"].notna()]
-        medians = windowed.groupby(["timepoint_order", "target_day"])["value"].median().reset_index()
-        ax.plot(medians["target_day"] / DAYS_PER_MONTH, medians["value"], color="#c0392b", marker="o", linewidth=2.5,
-                label="median at each timepoint")
-        ax.set_xlabel("months from first IV cyclophosphamide")
-        everyone = count_text(len(patients))
-        shown = (f"all {everyone} patients" if len(drawn) == len(patients)
-                 else f"{len(drawn)} of {everyone} patients, at random")
-        ax.set_title(f"{label}\nlines: {shown}", fontsize=10)
-        ax.legend(fontsize=8)
-    return _svg(figure)
-
-
-def skin_figure(skin: pd.DataFrame) -> str:
-    """skin: the bars as printed (summary_tables.skin_table). A bar whose
-    count is suppressed is not drawn (its height would give the count back):
-    its place says `<5` or `*` instead."""
-    figure, ax = plt.subplots(figsize=(7, 3.5))
-    measures = list(SKIN_LABELS)
-    for offset, (timepoint, colour, label) in enumerate([("baseline", "#4a6fa5", "baseline"),
-                                                         ("last_follow_up", "#6aa84f", "last follow-up")]):
-        shares, places = [], [i + offset * 0.4 for i in range(len(measures))]
-        for place, measure in zip(places, measures):
-            row = skin[(skin["measure"] == measure) & (skin["timepoint"] == timepoint)].iloc[0]
-            if row["percent_present"] != "":
-                shares.append(100 * int(row["present"]) / int(row["n"]))
-            else:
-                shares.append(0)
-                marker = row["present"] if row["present"] in (SMALL, SECONDARY) else row["n"]
-                ax.text(place, 2, marker, ha="center", va="bottom", fontsize=11, color=colour)
-        ax.bar(places, shares, width=0.4, color=colour, label=label)
-    ax.set_xticks([i + 0.2 for i in range(len(measures))], [SKIN_LABELS[m] for m in measures])
-    ax.set_ylabel("% of patients with the sign")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=8)
-    return _svg(figure)
-
-
-def km_figure(steroids: pd.DataFrame, n_text: str, events_text: str) -> str:
-    """The curve from the full data; the title's counts as printed."""
-    km = stats.kaplan_meier(list(steroids["days"]), list(steroids["is_off_steroids"].astype(bool)), at=[])
-    times, survival = km.curve
-    figure, ax = plt.subplots(figsize=(7, 3.5))
-    ax.step([0, *[t / DAYS_PER_MONTH for t in times]], [0, *[1 - s for s in survival]], where="post", color="#4a6fa5")
-    for months in (18, 24):
-        ax.axvline(months, color="#999", linestyle=":", linewidth=1)
-    ax.set_xlabel("months from first IV cyclophosphamide")
-    ax.set_ylabel("proportion off oral steroids")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"Kaplan-Meier, n = {n_text}, {events_text} stopped", fontsize=10)
-    return _svg(figure)
-
-
-def km_population_note(km: pd.Series) -> str:
-    """Who the time to off steroids analyses (protocol: patients on oral
-    steroids at baseline) and who it counts without analysing, as printed."""
-    return (f'<p class="note">Analysed: {html.escape(km["n"])} completers on oral corticosteroids at baseline '
-            f'(a dose above 0 on some day of the baseline window), followed after the index date. Not analysed: '
-            f'{html.escape(km["not_on_steroids_at_baseline"])} not on oral corticosteroids at baseline, '
-            f'{html.escape(km["steroids_at_baseline_unknown"])} whose baseline dose is unknown, '
-            f'{html.escape(km["no_follow_up"])} on them but not followed after the index date. A day of unknown '
-            'dose is never a day off steroids: a patient with days of unknown dose after the last day on steroids '
-            'is censored the day before the first of them.</p>')
-
-
-def _number(value: float | None, digits: int = 2) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def results_table(results: pd.DataFrame) -> str:
-    """results: the headline results as printed (summary_tables.headline_table)."""
-    lines = ["<table><tr><th>analysis</th><th>measure</th><th>timepoint</th><th>test</th><th>n</th>"
-             "<th>result</th><th>95 % CI</th><th>p</th><th>p (Holm)</th></tr>"]
-    for r in results.itertuples():
-        as_percent = r.test in ("proportion", "kaplan_meier") and r.timepoint != "median"
-        ci = (f"{_number(r.ci_low * 100 if as_percent else r.ci_low, 1)}"
-              f"–{_number(r.ci_high * 100 if as_percent else r.ci_high, 1)}"
-              if pd.notna(r.ci_low) else "")
-        lines.append(f"<tr><td>{html.escape(r.analysis)}</td><td>{html.escape(r.measure)}</td>"
-                     f"<td>{html.escape(r.timepoint)}</td><td>{r.test}</td><td>{html.escape(r.n)}</td>"
-                     f"<td>{html.escape(r.result)}</td><td>{ci}</td><td>{_p(r.p_value)}</td>"
-                     f"<td>{_p(r.p_holm)}</td></tr>")
-    lines.append("</table>")
-    return "\n".join(lines)
-
-
-def frame_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, escape=True, na_rep="")
-
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.85em; } td, th { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; }
-.note { color: #555; font-size: 0.85em; }
-"""
-
-SUPPRESSION_NOTE = (f"Small counts are suppressed: {SMALL_NOTE}; {SECONDARY_NOTE} (a total, a complement, the other "
-                    "analysis set). Percentages, proportions and confidence intervals of a suppressed count are left "
-                    "blank. The statistics (p-values, medians, confidence intervals of measurements) are computed on "
-                    "the full data.")
-
-
 def summary_tables(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The published tables, suppressed, from the data read_report_data reads."""
     skin = skin_tables(data["skin_counts"])
@@ -300,33 +159,468 @@ def summary_tables(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "headline_results": headline_table(data["results"], skin, data["km_counts"]),
         "skin_signs": skin_table(skin),
         "baseline_characteristics": baseline_table(data["baseline_counts"]),
+        "indications": indication_table(data["indications"]),
+        "diagnosis_groups": diagnosis_group_table(data["diagnosis_groups"]),
     }
 
 
-def render_report(data: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame], built_at: datetime) -> str:
-    headline = tables["headline_results"]
-    completers = headline[headline["analysis_set"] == "completers"]
-    km = completers[completers["test"] == "kaplan_meier"].iloc[0]
-    dq = data["dq"].assign(violated_rows=data["dq"]["violated_rows"].map(count_text))
-    note = f'<p class="note">{html.escape(SMALL_NOTE)}; {html.escape(SECONDARY_NOTE)}.</p>'
-    sections = [
-        ("Patient flow (STROBE)", strobe_figure(tables["attrition"]) + note),
-        ("Headline results (analysis set: completers)", results_table(completers) + note),
-        ("Muscle strength and disease activity over time", trajectory_figure(data["trajectories"], data["scales"])),
-        ("Skin signs at baseline and at last follow-up", skin_figure(tables["skin_signs"]) + note),
-        ("Time to off oral corticosteroids", km_figure(data["steroids"], km["n"], km["events"])
-         + km_population_note(km) + note),
-        ("Data quality (marts.dq_results)", frame_table(dq)),
-        ("Study parameters of this build", frame_table(data["parameters"])),
-    ]
-    body = "\n".join(f"<h2>{html.escape(title)}</h2>\n{content}" for title, content in sections)
+# --- writing numbers ----------------------------------------------------------
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def _p(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _median_iqr(median: float | None, q1: float | None, q3: float | None, digits: int = 1) -> str:
+    if median is None or pd.isna(median):
+        return ""
+    return f"{_number(median, digits)} ({_number(q1, digits)}–{_number(q3, digits)})"
+
+
+def _is_percent(row) -> bool:
+    """Estimates of proportions are printed as percentages."""
+    return row.test in ("proportion", RESPONSE_TEST) or (row.test == "kaplan_meier" and row.timepoint != "median")
+
+
+def _ci(row) -> str:
+    if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+        return ""
+    scale = 100 if _is_percent(row) else 1
+    low, high = row.ci_low * scale, row.ci_high * scale
+    # A dash between negative numbers reads as a minus sign.
+    return f"{_number(low)} to {_number(high)}" if low < 0 else f"{_number(low)}–{_number(high)}"
+
+
+def _result(row) -> str:
+    """A result in words, from the printed (suppressed) row."""
+    if row.test == "mcnemar":
+        return (f"present → absent {row.present_to_absent}, absent → present {row.absent_to_present}"
+                if row.n not in ("0", "") else "no patients")
+    return str(row.result).replace("->", "→")
+
+
+# --- the page's pieces ------------------------------------------------------
+
+MARKERS = f"{SMALL_NOTE}; {SECONDARY_NOTE}."
+# A suppression marker printed as text of a table cell or an SVG text (not
+# the `*` of an SVG style sheet).
+_MARKER = re.compile(r"&lt;5|>[^<{]*(?<![\w/])\*(?![\w/{])[^<]*<")
+
+
+def _captioned(caption: str, body: str) -> str:
+    """The caption, and what the markers mean when the body shows one."""
+    return html.escape(caption + (f" {MARKERS}" if _MARKER.search(body) else ""))
+
+
+@dataclass
+class Numbering:
+    """Tables and figures are numbered in the order they appear."""
+
+    tables: int = 0
+    figures: int = 0
+
+    def table(self, caption: str, body: str) -> str:
+        self.tables += 1
+        return (f'<figure class="table"><figcaption><b>Table {self.tables}.</b> {_captioned(caption, body)}'
+                f"</figcaption>\n{body}</figure>")
+
+    def figure(self, caption: str, body: str) -> str:
+        self.figures += 1
+        return (f'<figure>{body}<figcaption><b>Figure {self.figures}.</b> {_captioned(caption, body)}'
+                "</figcaption></figure>")
+
+
+Row = list[str] | str  # cells, or a heading row spanning the table
+
+
+def html_table(columns: list[str], rows: Iterable[Row], numeric: Iterable[int] = ()) -> str:
+    """A table of text; a str row is a heading across the table. The
+    `numeric` columns (by position) are right-aligned."""
+    right = set(numeric)
+
+    def cell(tag: str, i: int, text: str) -> str:
+        return f'<{tag}{" class=num" if i in right else ""}>{html.escape(text)}</{tag}>'
+
+    lines = ["<table><thead><tr>" + "".join(cell("th", i, c) for i, c in enumerate(columns)) + "</tr></thead><tbody>"]
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(f'<tr class="group"><th colspan="{len(columns)}">{html.escape(row)}</th></tr>')
+        else:
+            lines.append("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
+    lines.append("</tbody></table>")
+    return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    """What the sections draw on: the marts as read, the tables as printed
+    (suppressed), the labels, and the numbering of tables and figures."""
+
+    data: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame]
+    labels: Labels
+    numbering: Numbering = field(default_factory=Numbering)
+
+    @property
+    def set_sizes(self) -> dict[str, int]:
+        sets = self.data["analysis_sets"]
+        return dict(zip(sets["analysis_set"], sets["patients"].astype(int)))
+
+    @property
+    def analysis_sets(self) -> list[str]:
+        return sorted(self.set_sizes, key=lambda s: self.labels.analysis_set_order[s])
+
+    def population(self, sets: Iterable[str] | None = None) -> str:
+        """'Completers (n = 48) and all treated (n = 52)'."""
+        named = [f"{self.labels.analysis_set(s)} (n = {count_text(self.set_sizes[s])})"
+                 for s in (sets or self.analysis_sets)]
+        named = [named[0], *(n[0].lower() + n[1:] for n in named[1:])]
+        return " and ".join(named)
+
+    def results(self, analyses: Iterable[str]) -> pd.DataFrame:
+        """The printed result rows of these analyses, both sets, in the
+        seeds' order (set, analysis, measure as listed, timepoint)."""
+        printed = self.tables["headline_results"]
+        rows = printed[printed["analysis"].isin(list(analyses))].copy()
+        rows["set_order"] = rows["analysis_set"].map(self.labels.analysis_set_order)
+        rows["analysis_order"] = rows["analysis"].map(lambda a: self.labels.analysis_order.get(a, 0))
+        rows["timepoint_order"] = rows["timepoint"].map(lambda t: self.labels.timepoint_order.get(t, -1))
+        rows["measure_order"] = rows["measure"].map(self.labels.measure_rank)
+        return rows.sort_values(["set_order", "analysis_order", "measure_order", "timepoint_order"], kind="stable")
+
+    def tests(self, analyses: Iterable[str]) -> str:
+        """The captions' test sentences, each said once."""
+        return "; ".join(dict.fromkeys(self.labels.test(a) for a in analyses))
+
+
+SUPPRESSION_NOTE = (f"Small counts are suppressed: {SMALL_NOTE}; {SECONDARY_NOTE} (a total, a complement, the other "
+                    "analysis set). Percentages, proportions and confidence intervals of a suppressed count are left "
+                    "blank. The statistics (p-values, medians, confidence intervals of measurements) are computed on "
+                    "the full data.")
+def _sentence(text: str) -> str:
+    """The text with a capital first letter (and the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+# --- the sections, in a paper's order ---------------------------------------
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    content: str
+
+
+def flow_section(report: Report) -> Section:
+    labels = report.labels
+    sets = "; ".join(f"{labels.analysis_set(s)} (n = {count_text(report.set_sizes[s])}), "
+                     f"{labels.analysis_set_descriptions[s]}" for s in report.analysis_sets)
+    figure = report.numbering.figure(
+        f"Patient flow (STROBE): the patients remaining after each eligibility step, and those it excluded by "
+        f"reason. Analysed: {sets}.",
+        strobe_figure(report.tables["attrition"], labels.exclusion_reason))
+    return Section("Patient flow", figure)
+
+
+def _table_1_rows(report: Report) -> list[Row]:
+    sets = [SUBSET]
+    rows: list[Row] = []
+    medians = report.data["baseline_medians"].set_index("analysis_set")
+    for title, prefix, digits in (("Age at first dose, years, median (IQR)", "age", 1),
+                                  ("Months from diagnosis to first dose, median (IQR)", "duration", 1),
+                                  (f"Baseline {report.labels.measure('cmas')}, median (IQR)", "cmas", 0)):
+        rows.append([title, *(_median_iqr(medians.loc[s, f"{prefix}_median"], medians.loc[s, f"{prefix}_q1"],
+                                          medians.loc[s, f"{prefix}_q3"], digits) for s in sets)])
+
+    def counted(heading: str, table: pd.DataFrame, category: str) -> None:
+        rows.append(heading)
+        for value in dict.fromkeys(table[category]):
+            cells = []
+            for s in sets:
+                row = table[(table["analysis_set"] == s) & (table[category] == value)].iloc[0]
+                cells.append(f"{row.patients} ({row.percent} %)" if row.percent else row.patients)
+            rows.append([_sentence(str(value)), *cells])
+
+    baseline = report.tables["baseline_characteristics"]
+    for characteristic in dict.fromkeys(baseline["characteristic"]):
+        of = baseline[(baseline["characteristic"] == characteristic) & (baseline["category"] != "Total")]
+        counted(f"{characteristic}, n (%)", of, "category")
+    counted("Diagnosis group (Bohan and Peter), n (%)", report.tables["diagnosis_groups"], "diagnosis_group")
+    counted("Indication on the first exposure record, n (%)", report.tables["indications"], "indication")
+    return rows
+
+
+def table_1_section(report: Report) -> Section:
+    columns = ["Characteristic", report.population([SUBSET])]
+    table = report.numbering.table(
+        f"Baseline characteristics of the analysed patients: {report.population([SUBSET])}, "
+        f"{report.labels.analysis_set_descriptions[SUBSET]}. Counts are n (% of the patients), continuous values "
+        "median (interquartile range). A patient is counted under each indication recorded on their first exposure "
+        "record, so the indications add up to more than the patients.",
+        html_table(columns, _table_1_rows(report), numeric=[1]))
+    return Section("Baseline characteristics", table)
+
+
+def _wilcoxon_rows(report: Report, analyses: Iterable[str]) -> list[Row]:
+    labels = report.labels
+    rows: list[Row] = []
+    for (analysis_set, analysis), group in report.results(analyses).groupby(["set_order", "analysis_order"],
+                                                                           sort=False):
+        first = group.iloc[0]
+        rows.append(f"{labels.analysis_set(first.analysis_set)}: {labels.analysis(first.analysis)}")
+        for r in group.itertuples():
+            rows.append([labels.measure(r.measure), labels.timepoint(r.timepoint), r.n,
+                         _median_iqr(r.baseline_median, r.baseline_q1, r.baseline_q3),
+                         _median_iqr(r.timepoint_median, r.timepoint_q1, r.timepoint_q3),
+                         f"{r.n_improved}/{r.n}" if r.n not in ("", "0") else "",
+                         _p(r.p_value), _p(r.p_holm)])
+    return rows
+
+
+def primary_outcomes_section(report: Report) -> Section:
+    weakness = report.data["parameters"].set_index("parameter")["value"].get("muscle_weakness_cmas_below")
+    columns = ["Measure", "Compared with baseline at", "n", "Baseline, median (IQR)", "At the timepoint, median (IQR)",
+               "Improved", "p", "p (Holm)"]
+    table = report.numbering.table(
+        f"Primary outcomes: muscle strength in the patients weak at baseline ({report.labels.measure('cmas')} "
+        f"below {weakness}), and physician global assessment of disease activity, at baseline and at follow-up. "
+        f"{report.population()}; n: patients with a value at both. {report.tests(PRIMARY_ANALYSES)}.",
+        html_table(columns, _wilcoxon_rows(report, PRIMARY_ANALYSES), numeric=range(2, 8)))
+    return Section("Primary outcomes", table)
+
+
+def _result_rows(report: Report, analyses: Iterable[str], with_measure: bool = True) -> list[Row]:
+    """Any analysis: measure (unless every row has the same one), timepoint,
+    n, the result in words, CI, p."""
+    labels = report.labels
+    rows: list[Row] = []
+    for _, group in report.results(analyses).groupby(["set_order", "analysis_order"], sort=False):
+        first = group.iloc[0]
+        rows.append(f"{labels.analysis_set(first.analysis_set)}: {labels.analysis(first.analysis)}")
+        for r in group.itertuples():
+            rows.append([*([labels.measure(r.measure)] if with_measure else []), labels.timepoint(r.timepoint), r.n,
+                         _result(r), _ci(r), _p(r.p_value), _p(r.p_holm)])
+    return rows
+
+
+RESULT_COLUMNS = ["Measure", "Timepoint", "n", "Result", "95 % CI", "p", "p (Holm)"]
+
+
+def skin_section(report: Report) -> Section:
+    labels = report.labels
+    measures = list(SKIN_MEASURES)
+    figure = report.numbering.figure(
+        f"Patients with each skin sign at {labels.timepoint(SKIN_TIMEPOINTS[0]).lower()} and at "
+        f"{labels.timepoint(SKIN_TIMEPOINTS[1]).lower()}, % of the patients assessed. "
+        f"{report.population([SUBSET])}. A suppressed bar is not drawn: its place shows the marker.",
+        skin_figure(report.tables["skin_signs"], measures, labels.measure, labels.timepoint))
+    table = report.numbering.table(
+        f"Skin signs at last follow-up. {report.population()}. Tests: "
+        f"{'; '.join(f'{labels.analysis(a)}: {labels.test(a)}' for a in SKIN_ANALYSES)}. "
+        "A CI is of the percentage.",
+        html_table(RESULT_COLUMNS, _result_rows(report, SKIN_ANALYSES), numeric=[2, 4, 5, 6]))
+    return Section("Skin", figure + table)
+
+
+def km_population_note(km: pd.Series, labels: Labels) -> str:
+    """Who the time to off steroids analyses (protocol: patients on oral
+    steroids at baseline) and who it counts without analysing, as printed."""
+    return _note(
+        f"Analysed: {km['n']} {labels.analysis_set(SUBSET).lower()} on oral corticosteroids at baseline (a dose "
+        f"above 0 on some day of the baseline window), followed after the index date. Not analysed: "
+        f"{km['not_on_steroids_at_baseline']} not on oral corticosteroids at baseline, "
+        f"{km['steroids_at_baseline_unknown']} whose baseline dose is unknown, {km['no_follow_up']} on them but not "
+        "followed after the index date. A day of unknown dose is never a day off steroids: a patient with days of "
+        "unknown dose after the last day on steroids is censored the day before the first of them.")
+
+
+def steroids_section(report: Report) -> Section:
+    labels = report.labels
+    headline = report.tables["headline_results"]
+    km = headline[(headline["analysis_set"] == SUBSET) & (headline["test"] == "kaplan_meier")].iloc[0]
+    target_days = dict(zip(report.data["timepoints"]["timepoint"], report.data["timepoints"]["target_day"]))
+    table = report.numbering.table(
+        f"{labels.measure(STEROID_MEASURE)} ({report.data['scales'].loc[STEROID_MEASURE, 'unit']}). "
+        f"{report.population()}. Tests: "
+        f"{'; '.join(f'{labels.analysis(a)}: {labels.test(a)}' for a in STEROID_ANALYSES)}. "
+        f"Percent change and time in days; a proportion off steroids and its CI in %.",
+        html_table(RESULT_COLUMNS[1:5], [r if isinstance(r, str) else r[:4]
+                                         for r in _result_rows(report, STEROID_ANALYSES, with_measure=False)],
+                   numeric=[1, 3]))
+    figure = report.numbering.figure(
+        f"{labels.analysis('time_to_off_steroids')}: Kaplan-Meier curve of the proportion off oral "
+        f"corticosteroids. {report.population([SUBSET])}, those on them at baseline; dotted lines at "
+        f"{', '.join(labels.timepoint(t) for t in KM_TIMEPOINTS)}.",
+        km_figure(report.data["steroids"], km["n"], km["events"],
+                  [float(target_days[t]) / DAYS_PER_MONTH for t in KM_TIMEPOINTS]))
+    return Section("Oral corticosteroids", table + figure + km_population_note(km, labels))
+
+
+def _rate(r) -> str:
+    """'12 (40 %; 25–58)': responders, percent and its CI, as printed."""
+    if r.n in ("", "0"):
+        return ""
+    if pd.isna(r.estimate):
+        return r.successes
+    return f"{r.successes} ({100 * r.estimate:.0f} %; {_ci(r)})"
+
+
+def response_section(report: Report) -> Section:
+    labels = report.labels
+    levels = labels.response_levels[labels.response_levels["level_order"] > 0]
+    analyses = [tis_response_analysis(level) for level in levels["level"]]
+    results = report.results(analyses)
+    columns = ["Timepoint", "Patients with a score",
+               *(f"{labels.analysis(a)} (≥ {m:g})" for a, m in zip(analyses, levels["minimum_total_score"]))]
+    rows: list[Row] = []
+    for (_, _), of_score in results.groupby(["set_order", "measure_order"], sort=True):
+        first = of_score.iloc[0]
+        rows.append(f"{labels.analysis_set(first.analysis_set)}: {labels.measure(first.measure)}")
+        for _, group in of_score.groupby("timepoint_order", sort=True):
+            by_level = {r.analysis: r for r in group.itertuples()}
+            any_level = next(iter(by_level.values()))
+            rows.append([labels.timepoint(any_level.timepoint), any_level.n,
+                         *(_rate(by_level[a]) if a in by_level else "" for a in analyses)])
+    table = report.numbering.table(
+        "Clinical response by the 2016 ACR/EULAR criteria for juvenile dermatomyositis (Rider et al., Arthritis "
+        "Rheumatol 2017;69:911–923): the Total Improvement Score (0–100) against baseline, with "
+        f"{labels.measure('cmas')} and, in a second score, {labels.measure('mmt8')} as the muscle strength measure. "
+        f"{report.population()}. Each cell: the patients reaching at least the level (a major responder counts in "
+        f"all three), n (%; 95 % CI): {labels.test(analyses[0])}.",
+        html_table(columns, rows, numeric=range(1, len(columns))))
+    note = _note(
+        "The registry records neither an extramuscular global activity nor a CHQ physical summary score, so the "
+        "core set scored here is the physician and parent global assessments, the muscle strength measure, the "
+        "CHAQ, the most abnormal muscle enzyme at baseline (its ratio to the upper limit of normal) and the DAS "
+        "total: the enzyme of the IMACS core set with the DAS of the PRINTO one, which is neither validated set "
+        "exactly. A patient missing any component at baseline or at the timepoint has no score and is not among "
+        "the patients with a score; the components present are not rescaled.")
+    return Section("Clinical response", table + note)
+
+
+def inactive_disease_section(report: Report) -> Section:
+    labels = report.labels
+    results = report.results([INACTIVE_DISEASE_ANALYSIS])
+    variant_order = dict(zip(labels.inactive_variant_rules["variant"], labels.inactive_variant_rules["variant_order"]))
+    results = results.assign(variant_order=results["measure"].map(variant_order)).sort_values(
+        ["set_order", "variant_order", "timepoint_order"], kind="stable")
+    rows: list[Row] = []
+    for _, of_variant in results.groupby(["set_order", "variant_order"], sort=True):
+        first = of_variant.iloc[0]
+        rows.append(f"{labels.analysis_set(first.analysis_set)}: {labels.measure(first.measure)}")
+        for r in of_variant.itertuples():
+            percent = "" if pd.isna(r.estimate) else f"{100 * r.estimate:.0f}"
+            rows.append([labels.timepoint(r.timepoint), r.n, r.successes, percent, _ci(r)])
+    criteria = labels.inactive_criteria
+    rules = labels.inactive_variant_rules
+    standard = rules[~rules["requires_strict_criteria"].astype(bool)].iloc[0]
+    required = criteria[criteria["is_required_in_strict_variant"].astype(bool)]["criterion_label"]
+    table = report.numbering.table(
+        f"Clinically inactive disease at each timepoint: at least {int(standard.minimum_criteria_met)} of "
+        f"{', '.join(criteria['criterion_label'])} (PRINTO, Lazarevic et al., Ann Rheum Dis 2013), and the stricter "
+        f"variant requiring {' and '.join(required)} among them (Almeida et al., Arthritis Rheumatol 2015). "
+        f"{report.population()}. Each criterion is its own value in the timepoint's window. "
+        f"{_sentence(labels.test(INACTIVE_DISEASE_ANALYSIS))}.",
+        html_table(["Timepoint", "Determined", "Inactive", "%", "95 % CI"], rows, numeric=range(1, 5)))
+    return Section("Clinically inactive disease", table)
+
+
+def trajectories_section(report: Report) -> Section:
+    labels = report.labels
+    names = " and ".join(labels.measure(m) for m in TRAJECTORY_MEASURES)
+    figure = report.numbering.figure(
+        f"{names} over time, {report.population([SUBSET])}: grey lines join each patient's values at the "
+        "timepoints (at most 300 patients, drawn at random, when there are more), red points the median at each "
+        "timepoint.",
+        trajectory_figure(report.data["trajectories"], report.data["scales"], TRAJECTORY_MEASURES))
+    return Section("Muscle strength and disease activity over time", figure)
+
+
+def data_quality_section(report: Report) -> Section:
+    dq = report.data["dq"]
+    rows = [[r.kahn_category, r.source, r.status, str(r.checks),
+             count_text(int(r.violated_rows)) if pd.notna(r.violated_rows) else ""]
+            for r in dq.itertuples()]
+    table = report.numbering.table(
+        "Data-quality checks of this build (marts.dq_results), by Kahn category, where the check runs and its "
+        f"status: the checks and the rows they found violating them. {SMALL_NOTE}.",
+        html_table(["Kahn category", "Checked by", "Status", "Checks", "Rows violating"], rows, numeric=[3, 4]))
+    return Section("Data quality", table)
+
+
+def parameters_section(report: Report) -> Section:
+    labels = report.labels
+    codes = sorted(labels.timepoints, key=len, reverse=True)
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, codes)) + r")(?![A-Za-z0-9_])")
+
+    def in_words(value: str) -> str:  # a parameter naming timepoints names them by their labels
+        return pattern.sub(lambda m: labels.timepoint(m.group(1)), str(value))
+
+    parameters = report.data["parameters"]
+    window_order = {f"timepoint_window.{t}": order for t, order in labels.timepoint_order.items()}
+    parameters = parameters.assign(order=parameters["parameter"].map(window_order).fillna(-1)).sort_values(
+        ["order", "parameter"], kind="stable")  # the vars, then the windows in timepoint order
+    rows = [[r.description, in_words(r.value),
+             f"var {r.parameter}" if r.defined_by == "var" else r.defined_by]
+            for r in parameters.itertuples()]
+    table = report.numbering.table(
+        "Protocol parameters this build used (marts.study_parameters): a var of dbt_project.yml, or a seed row, "
+        "and its value.",
+        html_table(["Parameter", "Value", "Set by"], rows))
+    return Section("Study parameters of this build", table)
+
+
+# The report's sections, in a paper's order. A new analysis is one function
+# here (Report in, Section out) and one entry in this list: its tables and
+# figures are numbered where it stands.
+SECTIONS: list[Callable[[Report], Section]] = [
+    flow_section,
+    table_1_section,
+    primary_outcomes_section,
+    skin_section,
+    steroids_section,
+    response_section,
+    inactive_disease_section,
+    trajectories_section,
+    data_quality_section,
+    parameters_section,
+]
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222;
+       line-height: 1.4; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.9em; margin: 0.4em 0; }
+table { border-collapse: collapse; font-size: 0.85em; margin-top: 0.4em; }
+td, th { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid #999; }
+.num { text-align: right; white-space: nowrap; }
+tr.group th { background: #f3f5f8; font-weight: 600; padding-top: 6px; }
+.note { color: #555; font-size: 0.85em; }
+"""
+
+
+def render_report(data: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame], labels: Labels,
+                  built_at: datetime) -> str:
+    report = Report(data, tables, labels)
+    sections = [make(report) for make in SECTIONS]
+    body = "\n".join(f"<section>\n<h2>{html.escape(s.title)}</h2>\n{s.content}\n</section>" for s in sections)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>IV cyclophosphamide in JDM: study report</title>
 <style>{STYLE}</style></head>
 <body>
-<h1>Intravenous cyclophosphamide in juvenile dermatomyositis: study report</h1>
-<p class="note">Built {built_at:%Y-%m-%d %H:%M} from the warehouse marts. Statistics: marts.study_results
-(method of each test in its `method` column). {html.escape(SUPPRESSION_NOTE)}</p>
+<h1>Intravenous cyclophosphamide in juvenile dermatomyositis: results</h1>
+<p class="note">Built {built_at:%Y-%m-%d %H:%M} from the warehouse marts; the statistics are those of
+marts.study_results. {html.escape(SUPPRESSION_NOTE)}</p>
 {body}
 </body></html>
 """
@@ -337,8 +631,10 @@ Markers in count columns: {SMALL_NOTE}; {SECONDARY_NOTE}.
 A percentage, proportion or confidence interval of a suppressed count is left blank.
 p-values, medians and confidence intervals of measurements are computed on the full data.
 attrition.csv: the STROBE flow. headline_results.csv: marts.study_results, both analysis sets.
-skin_signs.csv: patients with each skin sign (completers). baseline_characteristics.csv: sex,
-diagnosis group and ethnicity of the completers (Table 1, categorical part).
+skin_signs.csv: patients with each skin sign (completers). baseline_characteristics.csv: sex
+and ethnicity of both analysis sets (Table 1, categorical part). indications.csv: patients
+whose first exposure record names each indication (a patient under each of theirs), both sets.
+diagnosis_groups.csv: patients in each Bohan and Peter diagnosis group, both sets.
 """
 
 
@@ -357,7 +653,7 @@ def _for_csv(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         if column in ("p_value", "p_holm"):
-            frame[column] = [_p(v).replace("&lt;", "<") for v in frame[column]]
+            frame[column] = [_p(v) for v in frame[column]]
         elif pd.api.types.is_float_dtype(frame[column]):
             frame[column] = frame[column].round(3)
     return frame
@@ -379,8 +675,9 @@ def write_report(db_path: Path, out_dir: Path) -> Published:
     saying what the markers mean)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         data = read_report_data(con)
+        labels = read_labels(con)
     tables = summary_tables(data)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "study_report.html"
-    path.write_text(render_report(data, tables, datetime.now()), encoding="utf-8")
+    path.write_text(render_report(data, tables, labels, datetime.now()), encoding="utf-8")
     return Published(report=path, summary_tables=write_summary_tables(tables, out_dir / "summary_tables"))

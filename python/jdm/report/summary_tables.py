@@ -24,9 +24,13 @@ from the others:
   and the calcinosis resolved among those with it at baseline all count the
   same patients, so they form one table (the 2 x 2 table of baseline by last
   follow-up and the patients seen at only one of the two);
-- baseline characteristics: per characteristic, the total is the sum of
-  its categories (a missing value is a category), the total kept (the
-  cohort size).
+- Table 1, of the completers (the analysed patients; both sets would hide
+  most of it: the two differ by a few patients), one table per
+  characteristic: for sex, ethnicity and the diagnosis group the total is
+  the sum of its categories (a missing value is a category), the total kept
+  (the set's size); for the indications (a patient counted under each of
+  theirs) each count only implies its complement, the patients of the set
+  without it. (category_table can hold both sets, suppressed together.)
 
 The statistics themselves (p-values, medians, confidence intervals of
 measurements) come from marts.study_results, computed on the full data.
@@ -342,7 +346,9 @@ def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_cou
             "timepoint": row.timepoint, "test": row.test, **text, "result": result,
             "estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "statistic": statistic,
             "p_value": row.p_value, "p_holm": row.p_holm, "method": method,
-            "baseline_median": row.baseline_median, "timepoint_median": row.timepoint_median,
+            "baseline_median": row.baseline_median, "baseline_q1": row.baseline_q1, "baseline_q3": row.baseline_q3,
+            "timepoint_median": row.timepoint_median, "timepoint_q1": row.timepoint_q1,
+            "timepoint_q3": row.timepoint_q3,
         })
     return pd.DataFrame(printed)
 
@@ -351,31 +357,100 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
-CHARACTERISTICS = ("Sex", "Diagnosis group", "Ethnicity")
+CHARACTERISTICS = ("Sex", "Ethnicity")
 CATEGORY_LABELS = {"Sex": SEX_LABELS}
+NO_INDICATION = "none recorded"
+
+
+def category_table(table: str, counts: pd.DataFrame, *, exclusive: bool) -> pd.DataFrame:
+    """One characteristic of Table 1 as printed, for each analysis set in
+    `counts` (suppressed together: the completers are a subset of all
+    treated, so a difference of 1 to 4 between the sets is a small count).
+
+    counts: one row per analysis_set x category with `patients` and
+    `set_size` (the patients of the set), categories in display order.
+    exclusive: each patient is in exactly one category (sex, diagnosis
+    group): the set size is the sum of its categories. Otherwise (the
+    indications, a patient under each of theirs) a category only implies
+    its complement, the patients of the set not in it.
+
+    Returns analysis_set, category, patients (text), percent (of the set,
+    blank when suppressed) and set_size (text). The set sizes are kept
+    (every analysis of the set prints them) unless keeping both would give
+    a small difference between the sets away."""
+    categories = list(dict.fromkeys(counts["category"]))
+    per_set = {}
+    for analysis_set, rows in counts.groupby("analysis_set", sort=False):
+        sizes = set(rows["set_size"].astype(int))
+        if len(sizes) != 1:
+            raise ValueError(f"{table} ({analysis_set}): more than one set size {sizes}")
+        size = sizes.pop()
+        patients = dict(zip(rows["category"], rows["patients"].astype(int)))
+        cells = [Cell("size", size, keep=True)]
+        for i, category in enumerate(categories):
+            cells.append(Cell(f"category.{i}", patients.get(category, 0)))
+            if not exclusive:
+                cells.append(Cell(f"not.{i}", size - patients.get(category, 0), shown=False))
+        per_set[analysis_set] = cells
+    parts = [f"category.{i}" for i in range(len(categories))]
+    relations = ([total_of("size", parts)] if exclusive
+                 else [total_of("size", [part, f"not.{i}"]) for i, part in enumerate(parts)])
+    suppressed = _two_sets(table, per_set, relations)
+    rows = []
+    for analysis_set in per_set:
+        for i, category in enumerate(categories):
+            cell = f"{analysis_set}.category.{i}"
+            rows.append({"analysis_set": analysis_set, "category": category, "patients": suppressed.text(cell),
+                         "percent": suppressed.percent(cell, f"{analysis_set}.size"),
+                         "set_size": suppressed.text(f"{analysis_set}.size")})
+    return pd.DataFrame(rows, columns=["analysis_set", "category", "patients", "percent", "set_size"])
 
 
 def baseline_table(counts: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
     """The categorical part of Table 1 as printed (cf.
     analysis/table_1_baseline_characteristics.sql): per characteristic (sex,
-    diagnosis group, ethnicity), the patients in each category and their
+    ethnicity), the patients of the analysis set in each category and their
     percent, and the total. A missing value is the category `not recorded`,
-    so each total is the cohort size (kept: printed everywhere).
+    so each total is the set's size (kept: printed everywhere).
 
-    counts: patients per characteristic and category (missing: null)."""
-    rows = []
+    counts: patients per characteristic and category (missing: null), per
+    analysis_set (without the column: all of the set)."""
+    counts = (counts[counts["analysis_set"] == analysis_set] if "analysis_set" in counts.columns
+              else counts.assign(analysis_set=analysis_set))
+    printed = []
     for characteristic in CHARACTERISTICS:
         of = counts[counts["characteristic"] == characteristic]
         labels = CATEGORY_LABELS.get(characteristic, {})
-        named = of["category"].map(lambda v: NOT_RECORDED if v is None or pd.isna(v) else labels.get(v, v))
-        counted = of["patients"].astype(int).groupby(named).sum()
-        categories = sorted(counted.index, key=lambda c: (c == NOT_RECORDED, c))
-        cells = [Cell(str(i), int(counted[c])) for i, c in enumerate(categories)]
-        cells.append(Cell("total", int(counted.sum()), keep=True))
-        table = _protect(characteristic, cells, [total_of("total", [str(i) for i in range(len(categories))])])
-        for i, category in enumerate(categories):
-            rows.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": category,
-                         "patients": table.text(str(i)), "percent": table.percent(str(i), "total")})
-        rows.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": "Total",
-                     "patients": table.text("total"), "percent": ""})
-    return pd.DataFrame(rows)
+        named = of.assign(category=of["category"].map(
+            lambda v: NOT_RECORDED if v is None or pd.isna(v) else labels.get(v, v)))
+        summed = named.groupby(["analysis_set", "category"], sort=False)["patients"].sum().astype(int).reset_index()
+        summed["set_size"] = summed.groupby("analysis_set")["patients"].transform("sum")
+        categories = sorted(summed["category"].unique(), key=lambda c: (c == NOT_RECORDED, c))
+        summed = summed.set_index("category").loc[categories].reset_index()
+        table = category_table(characteristic, summed, exclusive=True)
+        for analysis_set, rows in table.groupby("analysis_set", sort=False):
+            printed += [{"analysis_set": analysis_set, "characteristic": characteristic, **r}
+                        for r in rows.drop(columns=["analysis_set", "set_size"]).to_dict("records")]
+            printed.append({"analysis_set": analysis_set, "characteristic": characteristic, "category": "Total",
+                            "patients": rows["set_size"].iloc[0], "percent": ""})
+    return pd.DataFrame(printed, columns=["analysis_set", "characteristic", "category", "patients", "percent"])
+
+
+def indication_table(indication_counts: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
+    """Table 1's indications as printed (marts.indication_counts): the
+    patients of the analysis set whose first exposure record names each
+    indication (a patient under each of theirs), and those naming none."""
+    counts = indication_counts[indication_counts["analysis_set"] == analysis_set].sort_values(["indication_order"], na_position="last", kind="stable")
+    counts = counts.assign(category=counts["indication_label"].fillna(NO_INDICATION),
+                           patients=counts["n_patients"], set_size=counts["n_in_analysis_set"])
+    return category_table("indications", counts, exclusive=False).rename(columns={"category": "indication"})
+
+
+def diagnosis_group_table(diagnosis_group_counts: pd.DataFrame, analysis_set: str = SUBSET) -> pd.DataFrame:
+    """Table 1's Bohan and Peter diagnosis groups as printed
+    (marts.diagnosis_group_counts): the patients of the analysis set in each
+    group; a patient's diagnosis without a group is `not recorded`."""
+    counts = diagnosis_group_counts[diagnosis_group_counts["analysis_set"] == analysis_set].sort_values(["diagnosis_group_order"], na_position="last", kind="stable")
+    counts = counts.assign(category=counts["diagnosis_group"].fillna(NOT_RECORDED),
+                           patients=counts["n_patients"], set_size=counts["n_in_analysis_set"])
+    return category_table("diagnosis groups", counts, exclusive=True).rename(columns={"category": "diagnosis_group"})

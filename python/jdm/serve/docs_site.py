@@ -10,6 +10,13 @@ fills a column's description from its database comment where the YAML
 gives none, then inlines manifest and catalog into dbt's page as
 `dbt docs generate --static` does.
 
+The page must load nothing from another host. dbt's page does that itself
+in one case: when the manifest says `send_anonymous_usage_stats`, it loads
+a Snowplow tracker (sp.js from a CloudFront host) and reports page views.
+`make` turns the statistics off (DBT_SEND_ANONYMOUS_USAGE_STATS=false), but
+a `dbt docs generate` run by hand would not; so the inlined manifest always
+says false.
+
 Usage: python -m jdm.serve.docs_site TARGET_DIR OUTPUT_HTML
 (TARGET_DIR: where `dbt docs generate` wrote manifest.json and catalog.json.)
 """
@@ -49,6 +56,7 @@ def write_docs_site(target_dir: Path, output_html: Path) -> int:
     manifest = json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
     catalog_text = (target_dir / "catalog.json").read_text(encoding="utf-8")
     filled = described_from_comments(manifest, json.loads(catalog_text))
+    manifest.setdefault("metadata", {})["send_anonymous_usage_stats"] = False  # no tracker (see above)
     page = (Path(dbt.task.docs.__file__).parent / "index.html").read_text(encoding="utf-8")
     page = page.replace('"MANIFEST.JSON INLINE DATA"', json.dumps(manifest))
     page = page.replace('"CATALOG.JSON INLINE DATA"', catalog_text)

@@ -48,6 +48,13 @@ KM_TIMEPOINTS = ("month_12", "month_18", "month_24")
 # is also a moderate and a minimal one), which is how the summary tables
 # suppress them together.
 RESPONSE_TEST = "response_proportion"
+INACTIVE_DISEASE_ANALYSIS = "inactive_disease"
+TIS_MEASURE_PREFIX = "tis_"  # a TIS variant's measure: tis_<its muscle strength measure>
+
+
+def tis_response_analysis(level: str) -> str:
+    """The analysis code of the rate of at least this TIS level."""
+    return f"tis_response_{level}"
 RESULT_COLUMN_TYPES = {
     "analysis_set": "varchar", "analysis": "varchar", "measure": "varchar", "timepoint": "varchar",
     "test": "varchar", "n": "integer", "estimate": "double", "ci_low": "double", "ci_high": "double",
@@ -179,7 +186,7 @@ def response_rows(data: dict[str, pd.DataFrame], analysis_set: str) -> list[Resu
         scored = group["response_level"].dropna().map(order)
         for level in levels[levels["level_order"] > 0].itertuples():
             rows.append(_response_row(
-                analysis_set, f"tis_response_{level.level}", f"tis_{variant}", timepoint,
+                analysis_set, tis_response_analysis(level.level), f"{TIS_MEASURE_PREFIX}{variant}", timepoint,
                 int((scored >= level.level_order).sum()), len(scored),
                 f"at least {level.level} improvement (Total Improvement Score >= {level.minimum_total_score:g}) "
                 f"among the patients with a score ({variant}); no score when a component is missing"))
@@ -189,7 +196,7 @@ def response_rows(data: dict[str, pd.DataFrame], analysis_set: str) -> list[Resu
             ["variant_order", "variant", "timepoint_order", "timepoint"], sort=True):
         determined = group["is_inactive"].dropna().astype(bool)
         rows.append(_response_row(
-            analysis_set, "inactive_disease", variant, timepoint, int(determined.sum()), len(determined),
+            analysis_set, INACTIVE_DISEASE_ANALYSIS, variant, timepoint, int(determined.sum()), len(determined),
             "clinically inactive disease among the patients in whom it is determined; "
             "undetermined when missing criteria could decide it"))
     return rows

@@ -1,0 +1,9 @@
+{#-
+  Outcome measures that are not a column of the extract but the sum of
+  several (staged visit columns): the one place that says what das_total
+  is. int_outcome_observations adds the parts' values on one visit;
+  int_measure_ranges adds their ranges from the data dictionary.
+-#}
+{% macro composite_visit_fields() %}
+    {{ return({'das_total': ['das_skin', 'das_muscle']}) }}
+{% endmacro %}
