@@ -420,6 +420,7 @@
         case when {{ expression }} is not null then
             named_struct('sort_key', struct({{ order_by | join(', ') }}), 'element', {{ expression }})
         end)), item -> item.element), {{ sql_text(separator) }}), '')
+{%- endmacro %}
 
 {#- The value of `expression` from the row with the largest `order_by`
     (see arg_min_by: the last expression must make the order unique). -#}
