@@ -51,11 +51,16 @@ OUTCOME_COLUMNS = {"das_skin": ("outcome_das_skin", "das_skin"),
 
 
 def build_person_time(extract: Path, work: Path) -> Path:
-    """dbt: only marts.person_months and what it needs, no tests."""
+    """`jdm land` (the raw layer reads the extract as Parquet), then dbt:
+    only marts.person_months and what it needs, no tests."""
     work.mkdir(parents=True, exist_ok=True)
     db = work / "warehouse.duckdb"
     env = os.environ | {"JDM_EXTRACT_DIR": str(extract), "JDM_DB": str(db), "DO_NOT_TRACK": "1",
+                        "JDM_LANDING_DIR": str((work / "landing").resolve()),
                         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    landed = subprocess.run([str(DBT.with_name("jdm")), "land"], cwd=REPO, env=env, capture_output=True, text=True)
+    if landed.returncode != 0:
+        raise RuntimeError(landed.stdout[-4000:] + landed.stderr[-2000:])
     proc = subprocess.run([str(DBT), "build", "--select", "+person_months", "--exclude", "resource_type:test",
                            "resource_type:unit_test", "--target-path", str(work / "target"), "--log-path",
                            str(work / "logs")], cwd=REPO, env=env, capture_output=True, text=True)

@@ -148,7 +148,8 @@ def test_the_generators_hazard_is_what_the_weight_model_fits() -> None:
 def test_model_estimates_print_only_n_suppressed_like_the_other_ns() -> None:
     rows = [dict(analysis_set=s, analysis="trajectory_mixed_model", measure="cmas", timepoint="mean_at_index",
                  test="mixed_model", n=n, estimate=30.0, ci_low=28.0, ci_high=32.0, statistic=20.0, p_value=1e-9,
-                 p_holm=None, method="m", baseline_median=None, timepoint_median=None)
+                 p_holm=None, method="m",
+                 **{f"{when}_{q}": None for when in ("baseline", "timepoint") for q in ("median", "q1", "q3")})
             for s, n in (("completers", 10), ("all_treated", 12))]
     rows.append(dict(rows[0], analysis_set="whole_cohort", analysis="marginal_structural_model", test="msm_gee", n=3))
     printed = headline_table(pd.DataFrame(rows), {}, pd.DataFrame())
