@@ -403,12 +403,8 @@ def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]]) -> tuple[li
     return rows, (pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=list(CURVE_COLUMN_TYPES)))
 
 
-def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], pd.DataFrame]:
-    """The marginal structural model and the trajectories, from the marts."""
-    rows: list[ResultRow] = []
-    msm = marginal_structural_model(con)
-    if msm is not None:
-        rows += msm_rows(*msm)
+def trajectory_fits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, trajectories.Trajectory]]:
+    """The mixed-effects trajectories of each measure, per analysis set."""
     fits = []
     observations = con.execute("""
         select patient_id, measure, study_day, value::double as value, in_completers
@@ -424,7 +420,16 @@ def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], 
                 fits.append((analysis_set, trajectories.fit_trajectory(
                     measure, m["patient_id"].to_numpy(), m["study_day"].to_numpy() / trajectories.DAYS_PER_MONTH,
                     m["value"].to_numpy())))
-    more, curves = trajectory_rows(fits)
+    return fits
+
+
+def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], pd.DataFrame]:
+    """The marginal structural model and the trajectories, from the marts."""
+    rows: list[ResultRow] = []
+    msm = marginal_structural_model(con)
+    if msm is not None:
+        rows += msm_rows(*msm)
+    more, curves = trajectory_rows(trajectory_fits(con))
     return rows + more, curves
 
 
