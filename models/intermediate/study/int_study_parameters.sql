@@ -22,7 +22,9 @@ parameters as (
         cast({{ var('muscle_weakness_cmas_below') }} as integer) as muscle_weakness_cmas_below,
         {{ sql_text(var('steroid_route')) }} as steroid_route,
         {{ sql_text(var('response_timepoints') | join('; ')) }} as response_timepoints,
-        cast({{ var('inactive_disease_lab_tolerance_days') }} as integer) as inactive_disease_lab_tolerance_days
+        cast({{ var('inactive_disease_lab_tolerance_days') }} as integer) as inactive_disease_lab_tolerance_days,
+        cast({{ var('person_time_carry_forward_days') }} as integer) as person_time_carry_forward_days,
+        cast({{ var('msm_started_more_than_months') }} as integer) as msm_started_more_than_months
 )
 
 select * from parameters
