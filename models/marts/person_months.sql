@@ -1,6 +1,6 @@
 {#-
   Monthly person-time of the whole registry for the causal estimate (a
-  marginal structural model, docs/causal_estimate.md): one row per
+  marginal structural model, docs/study.md): one row per
   registered patient x month from diagnosis to the last visit, with the
   treatment status that month, the activity carried into it, the outcomes
   measured in it and the baseline covariates. Rules: the headers of

@@ -25,7 +25,7 @@ from jdm.warehouse_io import replace_table
 ANALYSIS_SETS = ("completers", "all_treated")
 RESULTS_TABLE = "marts.study_results"
 CURVES_TABLE = "marts.trajectory_curves"
-# The extended analyses' rows (docs/causal_estimate.md). analysis_set
+# The extended analyses' rows (docs/study.md, "Causal estimate and trajectories"). analysis_set
 # whole_cohort: every registered patient with person-time.
 WHOLE_COHORT = "whole_cohort"
 MSM_ANALYSES = {"msm": ("marginal_structural_model", "msm_gee"),

@@ -3,7 +3,8 @@ of IV cyclophosphamide on DAS skin and physician global over the whole
 cohort, treated and untreated, from monthly person-time (marts.person_months).
 Pure functions: data frames in, results out (I/O in jdm.study.analysis).
 
-Every modelling choice, and why (also in docs/causal_estimate.md):
+Every modelling choice, and why (also in docs/study.md, "Causal estimate and
+trajectories"):
 
 1. **Treatment is "starting" a course** (the first-ever IV dose), an
    absorbing state: once started, a child stays in the started categories

@@ -2,7 +2,8 @@
 continuous outcome over every visit (protocol, "Extended analyses"). Pure
 functions: data in, results out (I/O in jdm.study.analysis).
 
-Modelling choices, and why (also in docs/causal_estimate.md):
+Modelling choices, and why (also in docs/study.md, "Causal estimate and
+trajectories"):
 
 - **Data**: every visit of the analysis set's patients (all_treated) with
   the measure recorded from 30 days before the index date (the baseline
