@@ -14,7 +14,8 @@ visit_measures as (
 known_fields as (
     select staged_column as source_field
     from {{ ref('extract_columns') }}
-    where source_file = 'visits.csv' and value_type in ('integer', 'decimal', 'yes_no')
+    where source_file = 'visits.csv'
+        and value_type in ({% for t in measure_value_types() %}'{{ t }}'{{ ', ' if not loop.last }}{% endfor %})
     {%- for field in composite_visit_fields() %}
     union all
     select '{{ field }}'

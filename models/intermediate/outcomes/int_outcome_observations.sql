@@ -26,9 +26,10 @@
 {%- set visit_fields = {} %}
 {%- for column in extract_columns('visits.csv') %}
     {%- set name = column.staged_column %}
-    {%- if column.value_type in ('integer', 'decimal') %}
+    {%- set kind = measure_value_types().get(column.value_type) %}
+    {%- if kind == 'number' %}
         {%- do visit_fields.update({name: name}) %}
-    {%- elif column.value_type == 'yes_no' %}
+    {%- elif kind == 'yes_no' %}
         {%- do visit_fields.update({name: 'case when ' ~ name ~ ' then 1 when not ' ~ name ~ ' then 0 end'}) %}
     {%- endif %}
 {%- endfor %}
