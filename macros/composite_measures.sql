@@ -7,3 +7,10 @@
 {% macro composite_visit_fields() %}
     {{ return({'das_total': ['das_skin', 'das_muscle']}) }}
 {% endmacro %}
+
+{#- The data dictionary's value types a visit outcome measure can be read
+    from: numbers as they are, Y/N as 1/0 (int_outcome_observations; the
+    consistency test visit_measures_name_a_dictionary_column). -#}
+{% macro measure_value_types() %}
+    {{ return({'integer': 'number', 'decimal': 'number', 'yes_no': 'yes_no'}) }}
+{% endmacro %}

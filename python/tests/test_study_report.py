@@ -292,3 +292,27 @@ def test_a_count_printed_beside_its_total_is_suppressed_with_it() -> None:
     assert _linked_count(3, 400) == "<5"
     assert _linked_count(397, 400) == "*"  # 3 would follow from the total
     assert _linked_count(60, 400) == "60"
+
+
+def test_the_response_table_counts_the_patients_without_a_score(report) -> None:
+    """"Without a score" is the set's patients whose score at the timepoint is
+    missing (a component missing), counted here from the mart's rows (one per
+    patient of all treated and timepoint), not from the printed numbers."""
+    run, page, _ = report
+    counts = run.frame("""
+        select analysis_set, timepoint_label,
+            count(tis_cmas) as scored_cmas, count(*) filter (where tis_cmas is null) as without_cmas,
+            count(tis_mmt8) as scored_mmt8, count(*) filter (where tis_mmt8 is null) as without_mmt8
+        from (
+            select 'completers' as analysis_set, * from marts.total_improvement_scores where in_completers
+            union all
+            select 'all_treated', * from marts.total_improvement_scores where in_all_treated
+        ) as rows_in_set
+        group by all""")
+    checked = 0
+    for r in counts.itertuples():
+        for scored, without in ((r.scored_cmas, r.without_cmas), (r.scored_mmt8, r.without_mmt8)):
+            if scored >= 5 and without >= 5:  # printed as they are
+                assert f"{r.timepoint_label} {scored} {without} " in page.text, r
+                checked += 1
+    assert checked >= 4

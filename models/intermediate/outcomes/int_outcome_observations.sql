@@ -6,8 +6,9 @@
   row: windowing then finds, per measure, the nearest visit that has the
   measure, even if a nearer visit lacks it.
 
-  - Visit measures: the staged visit column named by `source_field`; Y/N
-    fields as 1 (Y) / 0 (N); a composite measure is the sum of its parts on
+  - Visit measures: the staged visit column named by `source_field` (the
+    data dictionary's number and Y/N columns of visits.csv); Y/N fields as
+    1 (Y) / 0 (N); a composite measure is the sum of its parts on
     the same visit, missing if any part is (macro composite_visit_fields:
     das_total = das_skin + das_muscle).
   - Lab measures: staged results of test `source_field`, in the test's
@@ -19,23 +20,23 @@
   read once, cheaper to compute twice than to write.
 -#}
 {{ config(materialized='view') }}
-{%- set visit_fields = {
-    'cmas': 'cmas',
-    'mmt8': 'mmt8',
-    'physician_global_vas': 'physician_global_vas',
-    'parent_global_vas': 'parent_global_vas',
-    'chaq': 'chaq',
-    'das_skin': 'das_skin',
-    'das_muscle': 'das_muscle',
-    'has_rash': 'case when has_rash then 1 when not has_rash then 0 end',
-    'has_abnormal_nailfolds': 'case when has_abnormal_nailfolds then 1 when not has_abnormal_nailfolds then 0 end',
-    'has_gottrons_papules': 'case when has_gottrons_papules then 1 when not has_gottrons_papules then 0 end',
-    'has_calcinosis': 'case when has_calcinosis then 1 when not has_calcinosis then 0 end',
-    'has_skin_ulceration': 'case when has_skin_ulceration then 1 when not has_skin_ulceration then 0 end',
-} -%}
+{#- What each visit measure's value is, by its staged column (the data
+    dictionary's visits.csv columns: a number as it is, Y/N as 1/0), then
+    the composite measures. -#}
+{%- set visit_fields = {} %}
+{%- for column in extract_columns('visits.csv') %}
+    {%- set name = column.staged_column %}
+    {%- set kind = measure_value_types().get(column.value_type) %}
+    {%- if kind == 'number' %}
+        {%- do visit_fields.update({name: name}) %}
+    {%- elif kind == 'yes_no' %}
+        {%- do visit_fields.update({name: 'case when ' ~ name ~ ' then 1 when not ' ~ name ~ ' then 0 end'}) %}
+    {%- endif %}
+{%- endfor %}
 {%- for field, parts in composite_visit_fields().items() %}
     {%- do visit_fields.update({field: parts | join(' + ')}) %}
 {%- endfor %}
+-- depends_on: {{ ref('extract_columns') }}
 
 with
 

@@ -499,12 +499,22 @@ def _rate(r) -> str:
     return f"{r.successes} ({100 * r.estimate:.0f} %; {_ci(r)})"
 
 
+def _without_a_score(set_size: int, scored: str) -> str:
+    """The patients of the set with no score at a timepoint (a component
+    missing), from two printed numbers: the set's size and the patients
+    with a score. When the latter is suppressed, so is this (it would give
+    it back); a difference of 1-4 is printed as a small count."""
+    if not scored.isdigit() or count_text(set_size) != str(set_size):
+        return SECONDARY
+    return count_text(set_size - int(scored))
+
+
 def response_section(report: Report) -> Section:
     labels = report.labels
     levels = labels.response_levels[labels.response_levels["level_order"] > 0]
     analyses = [tis_response_analysis(level) for level in levels["level"]]
     results = report.results(analyses)
-    columns = ["Timepoint", "Patients with a score",
+    columns = ["Timepoint", "Patients with a score", "Without a score (a component missing)",
                *(f"{labels.analysis(a)} (≥ {m:g})" for a, m in zip(analyses, levels["minimum_total_score"]))]
     rows: list[Row] = []
     for (_, _), of_score in results.groupby(["set_order", "measure_order"], sort=True):
@@ -514,6 +524,7 @@ def response_section(report: Report) -> Section:
             by_level = {r.analysis: r for r in group.itertuples()}
             any_level = next(iter(by_level.values()))
             rows.append([labels.timepoint(any_level.timepoint), any_level.n,
+                         _without_a_score(report.set_sizes[first.analysis_set], str(any_level.n)),
                          *(_rate(by_level[a]) if a in by_level else "" for a in analyses)])
     table = report.numbering.table(
         "Clinical response by the 2016 ACR/EULAR criteria for juvenile dermatomyositis (Rider et al., Arthritis "
@@ -527,8 +538,9 @@ def response_section(report: Report) -> Section:
         "core set scored here is the physician and parent global assessments, the muscle strength measure, the "
         "CHAQ, the most abnormal muscle enzyme at baseline (its ratio to the upper limit of normal) and the DAS "
         "total: the enzyme of the IMACS core set with the DAS of the PRINTO one, which is neither validated set "
-        "exactly. A patient missing any component at baseline or at the timepoint has no score and is not among "
-        "the patients with a score; the components present are not rescaled.")
+        "exactly. A patient missing any component at baseline or at the timepoint has no score (counted under "
+        "\"without a score\"; marts.total_improvement_scores lists the components each one misses); the "
+        "components present are not rescaled.")
     return Section("Clinical response", table + note)
 
 
