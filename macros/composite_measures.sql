@@ -14,3 +14,27 @@
 {% macro measure_value_types() %}
     {{ return({'integer': 'number', 'decimal': 'number', 'yes_no': 'yes_no'}) }}
 {% endmacro %}
+
+{#- What each visit measure's value is, by the staged visit column or
+    composite a seed row of outcome_measures names as its `source_field`:
+    {source_field: SQL expression over a staged visit row}. The number and
+    Y/N columns of visits.csv come from the data dictionary (a number as it
+    is, Y/N as 1/0), then the composites, the sum of their parts (missing if
+    any part is). Read by int_outcome_observations (one row per value) and
+    int_outcomes_windowed (one pick per column). -#}
+{% macro visit_measure_fields() %}
+    {%- set fields = {} %}
+    {%- for column in extract_columns('visits.csv') %}
+        {%- set name = column.staged_column %}
+        {%- set kind = measure_value_types().get(column.value_type) %}
+        {%- if kind == 'number' %}
+            {%- do fields.update({name: name}) %}
+        {%- elif kind == 'yes_no' %}
+            {%- do fields.update({name: 'case when ' ~ name ~ ' then 1 when not ' ~ name ~ ' then 0 end'}) %}
+        {%- endif %}
+    {%- endfor %}
+    {%- for field, parts in composite_visit_fields().items() %}
+        {%- do fields.update({field: parts | join(' + ')}) %}
+    {%- endfor %}
+    {{ return(fields) }}
+{% endmacro %}

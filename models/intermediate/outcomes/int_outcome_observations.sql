@@ -9,33 +9,18 @@
   - Visit measures: the staged visit column named by `source_field` (the
     data dictionary's number and Y/N columns of visits.csv); Y/N fields as
     1 (Y) / 0 (N); a composite measure is the sum of its parts on
-    the same visit, missing if any part is (macro composite_visit_fields:
-    das_total = das_skin + das_muscle).
+    the same visit, missing if any part is (macro visit_measure_fields;
+    composite_visit_fields: das_total = das_skin + das_muscle).
   - Lab measures: staged results of test `source_field`, in the test's
     standard unit; a censored result keeps its number and its qualifier.
   Values are exact decimals (as recorded), so differences from baseline
   are exact too.
 
-  A view: at a million patients this is ~40 M rows that two models each
-  read once, cheaper to compute twice than to write.
+  A view: at a million patients this is ~40 M rows that the models reading
+  it each read once, cheaper to compute again than to write.
 -#}
 {{ config(materialized='view') }}
-{#- What each visit measure's value is, by its staged column (the data
-    dictionary's visits.csv columns: a number as it is, Y/N as 1/0), then
-    the composite measures. -#}
-{%- set visit_fields = {} %}
-{%- for column in extract_columns('visits.csv') %}
-    {%- set name = column.staged_column %}
-    {%- set kind = measure_value_types().get(column.value_type) %}
-    {%- if kind == 'number' %}
-        {%- do visit_fields.update({name: name}) %}
-    {%- elif kind == 'yes_no' %}
-        {%- do visit_fields.update({name: 'case when ' ~ name ~ ' then 1 when not ' ~ name ~ ' then 0 end'}) %}
-    {%- endif %}
-{%- endfor %}
-{%- for field, parts in composite_visit_fields().items() %}
-    {%- do visit_fields.update({field: parts | join(' + ')}) %}
-{%- endfor %}
+{%- set visit_fields = visit_measure_fields() %}
 -- depends_on: {{ ref('extract_columns') }}
 
 with
