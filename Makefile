@@ -85,8 +85,11 @@ docs: install
 	$(BIN)/dbt docs generate --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
 	$(BIN)/python -m jdm.serve.docs_site "$${DBT_TARGET_PATH:-target}/docs_site" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
 
+# Two workers (the machine's two cores): most of a test's time is dbt
+# compiling in one Python thread. A module's tests stay on one worker, so
+# its fixtures are built once (--dist loadfile).
 test: install
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 clean:
 	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.*

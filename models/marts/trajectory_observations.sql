@@ -1,9 +1,10 @@
 {#-
-  Every recorded value of the trajectory measures (CMAS, physician global
-  VAS, DAS skin) of the all_treated patients from 30 days before the index
-  date to 24 months (day 730) after it: the data of the mixed-effects
-  trajectories (jdm.trajectories), every visit rather than the windowed
-  ones. One row per patient x measure x visit with the measure.
+  Every recorded value of the trajectory measures (var trajectory_measures:
+  CMAS, physician global VAS, DAS skin) of the all_treated patients from
+  day trajectory_first_day (-30) to day trajectory_last_day (730, 24
+  months) after the index date: the data of the mixed-effects trajectories
+  (jdm.study.trajectories), every visit rather than the windowed ones. One
+  row per patient x measure x visit with the measure.
 -#}
 with
 
@@ -27,8 +28,9 @@ final as (
     from observations
     inner join analysis_sets using (patient_id)
     where analysis_sets.in_all_treated
-        and observations.measure in ('cmas', 'physician_global_vas', 'das_skin')
-        and observations.study_day between -30 and 730
+        and observations.measure in (
+            {%- for measure in var('trajectory_measures') %}{{ sql_text(measure) }}{{ ', ' if not loop.last }}{% endfor -%})
+        and observations.study_day between {{ var('trajectory_first_day') | int }} and {{ var('trajectory_last_day') | int }}
 )
 
 select * from final

@@ -36,12 +36,11 @@ from jdm.report.labels import Labels, read_labels
 from jdm.report.summary_tables import (
     SKIN_MEASURES, SKIN_TIMEPOINTS, SUBSET, attrition_table, baseline_table, diagnosis_group_table,
     headline_table, indication_table, skin_table, skin_tables)
-from jdm.study import causal, trajectories
+from jdm.study import causal
 from jdm.study.analysis import (
     INACTIVE_DISEASE_ANALYSIS, KM_TIMEPOINTS, MSM_ANALYSES, RESPONSE_TEST, WHOLE_COHORT, tis_response_analysis)
 
 SKIN_SQL_LIST = ", ".join(f"'{m}'" for m in SKIN_MEASURES)
-TRAJECTORY_MEASURES = list(trajectories.MEASURES)
 TRAJECTORY_ANALYSIS = "trajectory_mixed_model"
 # The causal estimate: the marginal structural model, then the estimates
 # without its weights (analysis codes of marts.study_results), and the weights.
@@ -73,7 +72,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             select measure, timepoint, target_day, median(value::double) as median
             from marts.outcome_timepoints
             where in_completers and target_day is not null
-                and measure in ({", ".join(f"'{m}'" for m in TRAJECTORY_MEASURES)})
+                and measure in (select distinct measure from marts.trajectory_observations)
             group by all order by measure, target_day""").df(),
         "trajectory_curves": con.execute("select * from marts.trajectory_curves order by all").df(),
         # The causal estimate's person-time: the children the weight and
@@ -578,22 +577,32 @@ def _estimate_ci(estimate, low, high, digits: int = 2) -> str:
     return f"{_number(estimate, digits)} ({_number(low, digits)} to {_number(high, digits)})"
 
 
+def _days_from_index(day: int) -> str:
+    """-30 -> '30 days before', 730 -> '730 days (24 months) after'."""
+    months = f" ({round(abs(day) / DAYS_PER_MONTH)} months)" if abs(day) >= 2 * DAYS_PER_MONTH else ""
+    return f"{abs(day)} days{months} {'before' if day < 0 else 'after'}"
+
+
 def trajectories_section(report: Report) -> Section:
     labels = report.labels
-    names = ", ".join(labels.measure(m) for m in TRAJECTORY_MEASURES[:-1]) + f" and {labels.measure(TRAJECTORY_MEASURES[-1])}"
+    parameters = dict(zip(report.data["parameters"]["parameter"], report.data["parameters"]["value"]))
+    measures = parameters["trajectory_measures"].split("; ")
+    first_day, last_day = int(parameters["trajectory_first_day"]), int(parameters["trajectory_last_day"])
+    names = ", ".join(labels.measure(m) for m in measures[:-1]) + f" and {labels.measure(measures[-1])}"
     curves = report.data["trajectory_curves"]
     figure = report.numbering.figure(
         f"{names} over the first 24 months after the first dose: the mean from a mixed-effects model (line) with its "
         f"pointwise 95 % confidence band, over the observed median at each timepoint (points). "
-        f"{report.population([SUBSET])}. Model: {labels.test(TRAJECTORY_ANALYSIS)}; it uses every visit from 30 "
-        "days before to 24 months after the first dose, the medians only each timepoint's windowed value. Where "
+        f"{report.population([SUBSET])}. Model: {labels.test(TRAJECTORY_ANALYSIS)}; it uses every visit from "
+        f"{_days_from_index(first_day)} to {_days_from_index(last_day)} the first dose, the medians only each "
+        "timepoint's windowed value. Where "
         "many patients sit at the end of a scale, the median lies nearer that end than the mean.",
         trajectory_model_figure(curves[curves["analysis_set"] == SUBSET], report.data["trajectory_medians"],
-                                report.data["scales"], TRAJECTORY_MEASURES))
+                                report.data["scales"], measures))
     results = report.results([TRAJECTORY_ANALYSIS])
     sets = [s for s in report.analysis_sets if s in set(results["analysis_set"])]
     rows: list[Row] = []
-    for measure in TRAJECTORY_MEASURES:
+    for measure in measures:
         of_measure = results[results["measure"] == measure]
         if of_measure.empty:
             continue

@@ -386,7 +386,18 @@ def msm_rows(result: causal.MSMResult, left_out: int) -> list[ResultRow]:
     return rows
 
 
-def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]]) -> tuple[list[ResultRow], pd.DataFrame]:
+def trajectory_parameters(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[int, int]]:
+    """The trajectories' measures and first and last study day, as the build
+    used them (vars trajectory_*, recorded in marts.study_parameters)."""
+    values = dict(con.execute("""
+        select parameter, value from marts.study_parameters
+        where parameter in ('trajectory_measures', 'trajectory_first_day', 'trajectory_last_day')""").fetchall())
+    return values["trajectory_measures"].split("; "), (int(values["trajectory_first_day"]),
+                                                       int(values["trajectory_last_day"]))
+
+
+def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]],
+                    days: tuple[int, int]) -> tuple[list[ResultRow], pd.DataFrame]:
     rows, curves = [], []
     for analysis_set, fit in fits:
         for f in fit.fixed:
@@ -394,9 +405,10 @@ def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]]) -> tuple[li
                 analysis_set, "trajectory_mixed_model", fit.measure, f.term, "mixed_model", fit.n_patients,
                 estimate=f.estimate, ci_low=f.ci_low, ci_high=f.ci_high, statistic=f.z, p_value=f.p_value,
                 method=(f"linear mixed model (statsmodels MixedLM, REML), fixed effect {f.term}: time since index "
-                        "piecewise linear with breaks at 3, 6, 12 months; random intercept and slope per "
-                        f"patient (SD {fit.random_intercept_sd:.3g}, {fit.random_slope_sd:.3g}/month; residual SD "
-                        f"{fit.residual_sd:.3g}); {fit.n_visits} visits from day -30 to 730"
+                        f"piecewise linear with breaks at {', '.join(f'{b:g}' for b in trajectories.BREAKS)} "
+                        f"months; random intercept and slope per patient (SD {fit.random_intercept_sd:.3g}, "
+                        f"{fit.random_slope_sd:.3g}/month; residual SD {fit.residual_sd:.3g}); {fit.n_visits} visits "
+                        f"from day {days[0]} to {days[1]} (vars trajectory_first_day, trajectory_last_day)"
                         + ("" if fit.converged else "; optimiser did not report convergence"))))
         curves.append(fit.curve.assign(analysis_set=analysis_set, measure=fit.measure, n_patients=fit.n_patients,
                                        n_visits=fit.n_visits))
@@ -406,6 +418,7 @@ def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]]) -> tuple[li
 def trajectory_fits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, trajectories.Trajectory]]:
     """The mixed-effects trajectories of each measure, per analysis set."""
     fits = []
+    measures, _ = trajectory_parameters(con)
     observations = con.execute("""
         select patient_id, measure, study_day, value::double as value, in_completers
         from marts.trajectory_observations order by patient_id, measure, study_day""").df()
@@ -414,7 +427,7 @@ def trajectory_fits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, trajector
             else observations
         ids = causal.stable_sample(in_set["patient_id"].unique(), trajectories.MAX_PATIENTS)
         in_set = in_set[in_set["patient_id"].isin(set(ids))]
-        for measure in trajectories.MEASURES:
+        for measure in measures:
             m = in_set[in_set["measure"] == measure]
             if m["patient_id"].nunique() >= 3:
                 fits.append((analysis_set, trajectories.fit_trajectory(
@@ -429,7 +442,7 @@ def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], 
     msm = marginal_structural_model(con)
     if msm is not None:
         rows += msm_rows(*msm)
-    more, curves = trajectory_rows(trajectory_fits(con))
+    more, curves = trajectory_rows(trajectory_fits(con), trajectory_parameters(con)[1])
     return rows + more, curves
 
 

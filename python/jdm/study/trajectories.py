@@ -6,8 +6,10 @@ Modelling choices, and why (also in docs/study.md, "Causal estimate and
 trajectories"):
 
 - **Data**: every visit of the analysis set's patients (all_treated) with
-  the measure recorded from 30 days before the index date (the baseline
-  window) to 24 months after it (day 730), not only the windowed values.
+  the measure recorded, not only the windowed values: marts.
+  trajectory_observations, whose measures and days are the vars
+  trajectory_measures, trajectory_first_day and trajectory_last_day (-30,
+  the baseline window's start, to 730, 24 months).
 - **Time** as months since the index date (days / 30.4375), entered as a
   piecewise-linear curve with breaks at 3, 6 and 12 months (BREAKS): each
   fixed effect is the mean change per month within one segment (0-3, 3-6,
@@ -41,11 +43,9 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 DAYS_PER_MONTH = 30.4375
 BREAKS = (3.0, 6.0, 12.0)
 HORIZON_MONTHS = 24
-FIRST_DAY, LAST_DAY = -30, 730
 MAX_PATIENTS = 2_000
 TERMS = ("mean_at_index", "slope_per_month_0_3", "slope_per_month_3_6", "slope_per_month_6_12",
          "slope_per_month_12_24")
-MEASURES = ("cmas", "physician_global_vas", "das_skin")
 
 
 def piecewise(months: np.ndarray) -> np.ndarray:
