@@ -705,11 +705,13 @@ def data_quality_section(report: Report) -> Section:
 
 def parameters_section(report: Report) -> Section:
     labels = report.labels
-    codes = sorted(labels.timepoints, key=len, reverse=True)
+    words = {code: labels.timepoint(code) for code in labels.timepoints} | {
+        code: labels.measure(code) for code in labels.measures}
+    codes = sorted(words, key=len, reverse=True)
     pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, codes)) + r")(?![A-Za-z0-9_])")
 
-    def in_words(value: str) -> str:  # a parameter naming timepoints names them by their labels
-        return pattern.sub(lambda m: labels.timepoint(m.group(1)), str(value))
+    def in_words(value: str) -> str:  # a parameter naming timepoints or measures names them by their labels
+        return pattern.sub(lambda m: words[m.group(1)], str(value))
 
     parameters = report.data["parameters"]
     window_order = {f"timepoint_window.{t}": order for t, order in labels.timepoint_order.items()}
