@@ -155,6 +155,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         snapshot_b = snapshot(pipeline.served_db)
         wait_until(lambda: any(e.get("snapshot") == snapshot_b for e in read_log(logs["fresh"])), 60,
                    "a fresh reader to see the new publication")
+        # Stop only once the held connection has queried again after that
+        # moment (stopping at once raced it: its last query could fall just
+        # before the first new snapshot on a loaded machine).
+        first_new_at = min(e["at"] for e in read_log(logs["fresh"]) if e.get("snapshot") == snapshot_b)
+        wait_until(lambda: any(e["at"] > first_new_at for e in read_log(logs["held"])), 60,
+                   "the held reader to query after the new publication")
     finally:
         stop.touch()
         for reader in readers:
