@@ -24,7 +24,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # never reaches `publish`, so readers keep the last good served file.
 run: install extract build dq stats report publish docs
 	@echo "Build file (data team only): $(JDM_DB) (schemas raw, staging, audit, intermediate, reference, marts)"
-	@echo "Served file for analysts and BI tools: $(JDM_SERVE_DB) (pseudonymised marts, reference; README: Connect a BI tool)"
+	@echo "Served file for analysts and BI tools: $(JDM_SERVE_DB) (pseudonymised marts but person_months, reference; README: Connect a BI tool)"
 	@echo "Data quality: marts.dq_results; dashboard (data team only, one offline file): $(JDM_OUTPUT_DIR)/data_quality.html; GX results (JSON): $(JDM_OUTPUT_DIR)/gx_validation_results/"
 	@echo "Study results: marts.study_results"
 	@echo "Study report (small-cell suppressed): $(JDM_OUTPUT_DIR)/study_report.html; tables: $(JDM_OUTPUT_DIR)/summary_tables/"
@@ -85,8 +85,11 @@ docs: install
 	$(BIN)/dbt docs generate --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
 	$(BIN)/python -m jdm.serve.docs_site "$${DBT_TARGET_PATH:-target}/docs_site" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
 
+# Two workers (the machine's two cores): most of a test's time is dbt
+# compiling in one Python thread. A module's tests stay on one worker, so
+# its fixtures are built once (--dist loadfile).
 test: install
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 clean:
 	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.*

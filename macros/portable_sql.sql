@@ -421,3 +421,34 @@
             named_struct('sort_key', struct({{ order_by | join(', ') }}), 'element', {{ expression }})
         end)), item -> item.element), {{ sql_text(separator) }}), '')
 {%- endmacro %}
+
+{#- The value of `expression` from the row with the largest `order_by`
+    (see arg_min_by: the last expression must make the order unique). -#}
+{% macro arg_max_by(expression, order_by) -%}
+    {{ return(adapter.dispatch('arg_max_by', 'jdm_warehouse')(expression, order_by)) }}
+{%- endmacro %}
+
+{% macro default__arg_max_by(expression, order_by) -%}
+    arg_max_null({{ expression }}, row({{ order_by | join(', ') }}))
+{%- endmacro %}
+
+{% macro spark__arg_max_by(expression, order_by) -%}
+    max_by({{ expression }}, struct({{ order_by | join(', ') }}))
+{%- endmacro %}
+
+{#- A FROM-clause item that repeats each row of the relation before it once
+    per whole number from `low` to `high` (inclusive), named `column`
+    (no row when high < low). -#}
+{% macro repeat_for_range(low, high, column) -%}
+    {{ return(adapter.dispatch('repeat_for_range', 'jdm_warehouse')(low, high, column)) }}
+{%- endmacro %}
+
+{% macro default__repeat_for_range(low, high, column) -%}
+    cross join unnest(range(cast({{ low }} as bigint), cast({{ high }} as bigint) + 1)) as {{ column }}_range({{ column }})
+{%- endmacro %}
+
+{% macro spark__repeat_for_range(low, high, column) -%}
+    lateral view explode(
+        case when {{ high }} >= {{ low }} then sequence(cast({{ low }} as bigint), cast({{ high }} as bigint))
+        else array() end) {{ column }}_range as {{ column }}
+{%- endmacro %}

@@ -26,6 +26,11 @@ var_values as (
         ('steroid_route', 'Route of the corticosteroid episodes summed into the daily dose'),
         ('response_timepoints', 'Timepoints at which the ACR/EULAR Total Improvement Score is computed (against baseline)'),
         ('inactive_disease_lab_tolerance_days', 'PRINTO inactive disease at a visit: CK on the visit day or the nearest within this many days'),
+        ('person_time_carry_forward_days', 'Causal estimate: a score is carried into a later month for at most this many days'),
+        ('msm_started_more_than_months', 'Causal estimate: the headline contrast, months more than this many months after the first dose against months never or not yet treated'),
+        ('trajectory_measures', 'Mixed-effects trajectories: the measures modelled'),
+        ('trajectory_first_day', 'Mixed-effects trajectories: the first day (from the index date) of the visits used'),
+        ('trajectory_last_day', 'Mixed-effects trajectories: the last day (from the index date) of the visits used'),
     ] %}
     {%- for column, description in parameter_columns %}
     select

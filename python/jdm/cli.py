@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 from jdm import config
+from jdm.generator.treatment import DEFAULT_EFFECT_DAS_SKIN, DEFAULT_EFFECT_PHYSICIAN_GLOBAL
 
 
 def _generate(args: argparse.Namespace) -> int:
     from jdm.generator import generate_extract
+    from jdm.generator.treatment import TreatmentEffect
 
     summary = generate_extract(
         out_dir=Path(args.out),
@@ -19,6 +21,9 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         defect_rate=args.defect_rate,
         progress=None if args.progress == "auto" else args.progress == "on",
+        effect=TreatmentEffect(das_skin=args.cyc_effect_das_skin, physician_global=args.cyc_effect_physician_global,
+                               ramp_days=args.cyc_effect_ramp_months * 365.25 / 12),
+        truth_path=Path(args.truth_file) if args.truth_file else None,
     )
     for file_name, rows in summary.rows_per_file.items():
         print(f"{file_name}: {rows} rows")
@@ -142,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Write a deterministic synthetic registry extract. The same --seed "
             "always gives the same files. With --defect-rate, each of the spec's "
-            "11 known defect classes is injected and listed in defect_manifest.csv."
+            "11 known defect classes is injected and listed in defect_manifest.csv. "
+            "Who starts IV cyclophosphamide depends on the disease activity the registry records "
+            "(confounding by severity), and the course has a known effect on DAS skin and physician "
+            "global (--cyc-effect-*), so that the causal estimate can be checked."
         ),
     )
     gen.add_argument("--patients", type=int, default=410, help="number of patients (default 410)")
@@ -157,6 +165,33 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="share of rows given one of the spec's known defects (default 0: a clean extract)",
+    )
+    gen.add_argument(
+        "--cyc-effect-das-skin",
+        type=float,
+        default=DEFAULT_EFFECT_DAS_SKIN,
+        help=("true effect of IV cyclophosphamide on DAS skin, in points (negative = better), reached "
+              f"--cyc-effect-ramp-months after the first infusion and kept after (default {DEFAULT_EFFECT_DAS_SKIN}, "
+              "the follow-up paper's estimate)"),
+    )
+    gen.add_argument(
+        "--cyc-effect-physician-global",
+        type=float,
+        default=DEFAULT_EFFECT_PHYSICIAN_GLOBAL,
+        help=("true effect on physician global VAS, in cm (default "
+              f"{DEFAULT_EFFECT_PHYSICIAN_GLOBAL}, the follow-up paper's estimate)"),
+    )
+    gen.add_argument(
+        "--cyc-effect-ramp-months",
+        type=float,
+        default=6.0,
+        help="the effect grows linearly from 0 at the first infusion to its full size over this many months (default 6)",
+    )
+    gen.add_argument(
+        "--truth-file",
+        default=None,
+        help=("also write this CSV (not part of the extract): each visit's DAS skin and physician global "
+              "as recorded without and with the full effect, for checking an analysis"),
     )
     gen.add_argument(
         "--progress",

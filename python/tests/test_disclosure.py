@@ -423,7 +423,7 @@ def test_summary_tables_are_written_with_their_markers_explained(published) -> N
     assert {path.parent for path in files.summary_tables} == {files.report.parent / "summary_tables"}
     readme = (files.report.parent / "summary_tables" / "README.txt").read_text(encoding="utf-8")
     assert "<5: a count from 1 to 4" in readme and "*: suppressed so that a count under 5" in readme
-    assert set(tables["headline_results.csv"]["analysis_set"]) == {"completers", "all_treated"}
+    assert set(tables["headline_results.csv"]["analysis_set"]) == {"completers", "all_treated", "whole_cohort"}
 
 
 def test_no_count_from_1_to_4_in_a_summary_table(published) -> None:
@@ -530,8 +530,8 @@ def test_the_statistics_stay_those_of_the_full_data(published) -> None:
     assert before.equals(after)  # publishing reads the results, never writes them
     completers = after[after["analysis_set"] == "completers"].set_index(["analysis", "measure", "timepoint"])
     # The warehouse keeps the exact small counts that the published tables hide.
-    rash = completers.loc[("skin_change", "rash", "last_follow_up")]
-    assert rash["method"].endswith("present->absent 25, absent->present 1")
+    nailfolds = completers.loc[("skin_change", "nailfold_abnormal", "last_follow_up")]
+    assert nailfolds["method"].endswith("present->absent 12, absent->present 3")
     calcinosis = completers.loc[("calcinosis_resolved", "calcinosis", "last_follow_up")]
     assert (calcinosis["successes"], calcinosis["n"]) == (9, 13)
     events = run.query("""select count(*) filter (where is_off_steroids) from marts.steroid_discontinuation

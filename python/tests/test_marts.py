@@ -150,6 +150,32 @@ def test_windowed_values_match_the_protocol(study_build: DbtRun, measure: str) -
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
 
 
+TRAJECTORY_MEASURES = ["cmas", "physician_global_vas", "das_skin"]
+
+
+def test_the_trajectory_data_is_every_visit_of_the_first_24_months(study_build: DbtRun) -> None:
+    """marts.trajectory_observations (the mixed models' data): every visit of
+    an all_treated patient from 30 days before the index date to day 730
+    (24 months; the protocol's words, not the vars) with CMAS, physician
+    global or DAS skin recorded, one row per visit and measure: nothing
+    missing, nothing extra."""
+    visits = study_build.frame(f"""
+        select v.patient_id, v.visit_date, p.index_date, p.in_completers, {", ".join(TRAJECTORY_MEASURES)}
+        from staging.stg_registry__visits v join marts.patients p using (patient_id) where p.in_all_treated""")
+    visits["study_day"] = (pd.to_datetime(visits["visit_date"]) - pd.to_datetime(visits["index_date"])).dt.days
+    in_window = visits[visits["study_day"].between(-30, 730)]
+    expected = in_window.melt(id_vars=["patient_id", "study_day", "in_completers"], value_vars=TRAJECTORY_MEASURES,
+                              var_name="measure", value_name="value").dropna(subset=["value"])
+    actual = study_build.frame("""
+        select patient_id, study_day, in_completers, measure, value::double as value
+        from marts.trajectory_observations""")
+    key = ["patient_id", "measure", "study_day"]
+    expected = expected.astype({"value": float}).sort_values(key).reset_index(drop=True)
+    actual = actual.sort_values(key).reset_index(drop=True)
+    assert len(actual) > 500 and (actual["study_day"] < 0).any()
+    pd.testing.assert_frame_equal(actual[expected.columns], expected, check_dtype=False)
+
+
 def test_change_from_baseline_columns(study_build: DbtRun) -> None:
     bad = study_build.query("""
         select count(*) from marts.outcome_timepoints o

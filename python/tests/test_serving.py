@@ -36,7 +36,7 @@ from headless import needs_chromium, page_requests
 from jdm.serve import publish as publish_module
 from jdm.generator import generate_extract
 from jdm.serve.pseudonyms import PseudonymKey, pseudonym
-from jdm.serve.publish import IDENTIFYING_COLUMNS, PublishRefused, publish
+from jdm.serve.publish import IDENTIFYING_COLUMNS, NOT_SERVED, PublishRefused, publish
 from jdm.serve.reader import connect_reader, sqlalchemy_url
 from offline_html import outside_loads
 from test_reader import PROBES
@@ -46,7 +46,10 @@ KEY_2 = "serving-test-key-two-0123456789abcdef0123456789"
 SERVED_MARTS = {"analysis_timepoints", "attrition", "dq_results", "outcome_timepoints", "patients",
                 "steroid_discontinuation", "steroid_doses", "steroid_episodes", "study_parameters", "study_results",
                 "indication_counts", "diagnosis_group_counts", "total_improvement_scores", "inactive_disease_visits",
-                "inactive_disease_timepoints"}
+                "inactive_disease_timepoints",
+                "trajectory_observations", "trajectory_curves"}
+# In the build file for the data team only (jdm.serve.publish.NOT_SERVED).
+BUILD_ONLY_MARTS = {"person_months"}
 JDM = Path(sys.executable).with_name("jdm")
 
 
@@ -152,6 +155,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         snapshot_b = snapshot(pipeline.served_db)
         wait_until(lambda: any(e.get("snapshot") == snapshot_b for e in read_log(logs["fresh"])), 60,
                    "a fresh reader to see the new publication")
+        # Stop only once the held connection has queried again after that
+        # moment (stopping at once raced it: its last query could fall just
+        # before the first new snapshot on a loaded machine).
+        first_new_at = min(e["at"] for e in read_log(logs["fresh"]) if e.get("snapshot") == snapshot_b)
+        wait_until(lambda: any(e["at"] > first_new_at for e in read_log(logs["held"])), 60,
+                   "the held reader to query after the new publication")
     finally:
         stop.touch()
         for reader in readers:
@@ -355,6 +364,20 @@ def test_sqlalchemy_reflects_every_served_mart(scenario: Scenario) -> None:
     patients = {c["name"]: c for c in reflected["patients"]}
     assert "HMAC" in (patients["patient_pseudonym"].get("comment") or "")
     engine.dispose()
+
+
+def test_build_only_marts_stay_in_the_build_file(scenario: Scenario) -> None:
+    """marts.person_months (tens of millions of rows at scale, the causal
+    estimate's input) is the data team's: built, not served, and said so."""
+    assert set(NOT_SERVED) == {("marts", t) for t in BUILD_ONLY_MARTS}
+    with duckdb.connect(str(scenario.pipeline.build_db), read_only=True) as con:
+        built = {t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    assert BUILD_ONLY_MARTS <= built and SERVED_MARTS <= built
+    with connect_reader(scenario.pipeline.served_db) as con:
+        served = {t for (t,) in con.execute(
+            "select table_name from serving.served_tables where table_schema = 'marts'").fetchall()}
+    assert served == SERVED_MARTS and not served & BUILD_ONLY_MARTS
 
 
 @pytest.mark.parametrize("probe", list(PROBES))

@@ -25,7 +25,7 @@ from jdm.report.disclosure import is_small
 
 SECTIONS = ["Patient flow", "Baseline characteristics", "Primary outcomes", "Skin", "Oral corticosteroids",
             "Clinical response", "Clinically inactive disease", "Muscle strength and disease activity over time",
-            "Data quality", "Study parameters of this build"]
+            "Causal estimate over the whole cohort", "Data quality", "Study parameters of this build"]
 HIDDEN = {"script", "style", "metadata", "head"}
 
 
@@ -96,10 +96,15 @@ def codes_and_labels(run: DbtRun) -> dict[str, dict[str, str]]:
                             union select variant, variant_label from reference.inactive_disease_variants
                             union select distinct measure, '' from marts.study_results
                             where measure not in (select measure from reference.outcome_measures)
-                              and measure not in (select variant from reference.inactive_disease_variants)"""),
+                              and measure not in (select variant from reference.inactive_disease_variants)
+                              and measure not in (select code from reference.model_result_labels)"""),
+        # The model rows' fixed effects, treatment categories and weight statistics.
+        "model result": pairs("select code, code_label from reference.model_result_labels"),
         "timepoint": pairs("""select timepoint, timepoint_label from reference.timepoint_windows
-                              union select distinct timepoint, 'Median time' from marts.study_results
-                              where timepoint not in (select timepoint from reference.timepoint_windows)"""),
+                              union select distinct timepoint, '' from marts.study_results
+                              where timepoint not in (select timepoint from reference.timepoint_windows)
+                                and timepoint not in (select code from reference.model_result_labels)
+                              union select 'median', 'Median time'"""),
         "exclusion reason": pairs("select exclusion_reason, reason_label from reference.exclusion_reasons"),
         "analysis set": pairs("select analysis_set, analysis_set_label from reference.analysis_sets"),
     }
@@ -156,10 +161,11 @@ def test_sections_in_a_papers_order_with_numbered_captions(report) -> None:
     assert len(tables) == page.tables and len(figures) == page.svgs == 4
     # Each caption says whom it shows (an analysis set and its n) or is a build's own table.
     for caption in page.captions:
-        assert re.search(r"(Completers|completers) \(n = \d+\)", caption) or "this build" in caption, caption
+        assert (re.search(r"(Completers|completers|Whole cohort) \(n = \d+\)", caption)
+                or "this build" in caption), caption
     for caption in tables:
         if "(n = " in caption and "Baseline characteristics" not in caption:
-            assert re.search(r"test|proportion|estimate|Kaplan-Meier|Wilson", caption), caption
+            assert re.search(r"test|proportion|estimate|Kaplan-Meier|Wilson|model", caption), caption
 
 
 def _table_1(page: VisibleText) -> str:
@@ -212,6 +218,80 @@ def test_response_and_inactive_disease_rates_with_their_intervals(report) -> Non
                   "Clinically inactive disease (PRINTO; physician global ≤ 0.2 required)",
                   "6 months", "24 months", "Last follow-up"):
         assert words in text
+
+
+def _section(page: VisibleText, title: str) -> str:
+    text = page.text
+    start = text.index(title)
+    later = [text.index(t, start + 1) for t in SECTIONS[SECTIONS.index(title) + 1:] if t in text[start + 1:]]
+    return text[start:min(later, default=len(text))]
+
+
+def _estimate_ci(estimate: float, low: float, high: float) -> str:
+    return f"{estimate:.2f} ({low:.2f} to {high:.2f})"
+
+
+def test_the_trajectory_figure_and_its_fixed_effects(report) -> None:
+    """Section 8: the mixed model's mean curve with its band over the
+    observed medians of CMAS, physician global and DAS skin (completers),
+    and the fixed effects of both analysis sets as marts.study_results has
+    them."""
+    run, page, _ = report
+    section = _section(page, "Muscle strength and disease activity over time")
+    figure = re.search(r"Figure (\d+)\. (CMAS, Physician global VAS and DAS skin over the first 24 months[^.]*)\.",
+                       section)
+    assert figure and "mixed-effects model" in figure.group(2) and "95 % confidence band" in figure.group(2)
+    assert "observed median at each timepoint" in figure.group(2)
+    for words in ("CMAS (0–52 points, higher = better)", "Physician global VAS (0–10 cm, lower = better)",
+                  "DAS skin (0–9 points, lower = better)", "fitted mean (mixed model)", "95 % CI of the mean",
+                  "observed median at each timepoint"):
+        assert words in section, words  # the figure's panel titles and legend are text of the SVG
+    rows = run.frame("select * from marts.study_results where analysis = 'trajectory_mixed_model'")
+    assert len(rows) == 2 * 3 * 5  # both sets, three measures, five fixed effects
+    for r in rows.itertuples():
+        assert _estimate_ci(r.estimate, r.ci_low, r.ci_high) in section, (r.analysis_set, r.measure, r.timepoint)
+    assert "Change per month, months 12–24" in section and "Mean at the first dose" in section
+
+
+def test_the_causal_estimate_beside_the_unadjusted_one_with_its_weights(report) -> None:
+    """Section 9: the marginal structural model's effect on DAS skin and
+    physician global with its robust CI and p, beside the unweighted and
+    crude estimates, and the weight distribution, as marts.study_results
+    has them; its captions name the whole cohort and the method."""
+    run, page, _ = report
+    section = _section(page, "Causal estimate over the whole cohort")
+    captions = [c for c in page.captions if c.split(". ", 1)[1] in section]
+    assert len(captions) == 2
+    assert re.search(r"Whole cohort \(n = \d+\)", captions[0]) and "Marginal structural model: GEE" in captions[0]
+    assert "weighted by stabilised inverse-probability-of-treatment weights" in captions[0]
+    assert "Unweighted: the same GEE without the weights" in captions[0]
+    effects = run.frame("""select * from marts.study_results where analysis_set = 'whole_cohort'
+                           and analysis in ('marginal_structural_model', 'unadjusted_comparison', 'crude_comparison')""")
+    assert set(effects["measure"]) == {"das_skin", "physician_global_vas"} and len(effects) == 12
+    for outcome, label in (("das_skin", "DAS skin (0–9 points, lower = better)"),
+                           ("physician_global_vas", "Physician global VAS (0–10 cm, lower = better)")):
+        of = effects[(effects["measure"] == outcome) & (effects["timepoint"] == "started_over_12_months")]
+        cells = []
+        for analysis in ("marginal_structural_model", "unadjusted_comparison", "crude_comparison"):
+            r = of[of["analysis"] == analysis].iloc[0]
+            p = "<0.001" if r.p_value < 0.001 else f"{r.p_value:.3f}"
+            cells.append(f"{_estimate_ci(r.estimate, r.ci_low, r.ci_high)} {p}")
+        # one row: the contrast, then the MSM, unweighted and crude estimates with their p
+        assert f"{label} Started more than 12 months earlier {' '.join(cells)}" in section, (outcome, cells)
+    weights = run.frame("select timepoint, estimate from marts.study_results where analysis = 'msm_weights'")
+    values = dict(zip(weights["timepoint"], weights["estimate"]))
+    for name, label in (("mean", "Mean"), ("p1", "1st percentile"), ("median", "Median"), ("p99", "99th percentile"),
+                        ("max", "Maximum"), ("truncated_above", "Upper truncation point")):
+        assert f"{label} {values[name]:.3g}" in section, name
+    assert f"Person-months truncated {100 * values['share_truncated']:.1f} %" in section
+    assert "1.19 lower (p = 0.0085)" in section  # the paper's figures, for comparison
+
+
+def test_a_count_printed_beside_its_total_is_suppressed_with_it() -> None:
+    from jdm.report.study_report import _linked_count
+    assert _linked_count(3, 400) == "<5"
+    assert _linked_count(397, 400) == "*"  # 3 would follow from the total
+    assert _linked_count(60, 400) == "60"
 
 
 def test_the_response_table_counts_the_patients_without_a_score(report) -> None:

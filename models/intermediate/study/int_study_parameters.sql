@@ -22,7 +22,12 @@ parameters as (
         cast({{ var('muscle_weakness_cmas_below') }} as integer) as muscle_weakness_cmas_below,
         {{ sql_text(var('steroid_route')) }} as steroid_route,
         {{ sql_text(var('response_timepoints') | join('; ')) }} as response_timepoints,
-        cast({{ var('inactive_disease_lab_tolerance_days') }} as integer) as inactive_disease_lab_tolerance_days
+        cast({{ var('inactive_disease_lab_tolerance_days') }} as integer) as inactive_disease_lab_tolerance_days,
+        cast({{ var('person_time_carry_forward_days') }} as integer) as person_time_carry_forward_days,
+        cast({{ var('msm_started_more_than_months') }} as integer) as msm_started_more_than_months,
+        {{ sql_text(var('trajectory_measures') | join('; ')) }} as trajectory_measures,
+        cast({{ var('trajectory_first_day') }} as integer) as trajectory_first_day,
+        cast({{ var('trajectory_last_day') }} as integer) as trajectory_last_day
 )
 
 select * from parameters

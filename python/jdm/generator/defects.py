@@ -486,10 +486,13 @@ class DefectInjector:
         oral_steroid = (np.isin(t.columns["drug"], (codes.PREDNISOLONE, codes.METHYLPREDNISOLONE))
                         & (t.columns["route"] == codes.ORAL) & ~once)
         infusion = (t.columns["drug"] == codes.CYCLOPHOSPHAMIDE) & (t.columns["route"] == codes.IV)
-        for option, eligible in (("unknown_steroid_route", oral_steroid), ("stop_after_extract", oral_steroid),
+        # Unknown steroid routes in the tapers of children with infusions:
+        # the study's steroid analyses look at those children only.
+        treated_steroid = oral_steroid & np.isin(t.columns["patient"], t.columns["patient"][infusion])
+        for option, eligible in (("unknown_steroid_route", treated_steroid), ("stop_after_extract", oral_steroid),
                                  ("unknown_exposure_route", infusion), ("invalid_exposure_start_date", infusion)):
             counts[option] = max(1, int(round(self.rate * eligible.sum() / 4)))
-        rows = f.pick(rng, counts["unknown_steroid_route"], eligible=oral_steroid)
+        rows = f.pick(rng, counts["unknown_steroid_route"], eligible=treated_steroid)
         t.set_text("route", rows, UNKNOWN_TEXT["route"][rng.integers(0, 3, len(rows))])
         f.record(rows, UNKNOWN_CODE, REPAIRED, "route")
 

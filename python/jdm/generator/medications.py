@@ -268,7 +268,7 @@ def generate_medications(rng: np.random.Generator, cohort: Cohort, course: Cours
 
     # --- steroid courses: at diagnosis; again from the first CYC infusion or a relapse
     first_start = diag + rng.integers(0, 11, n)
-    relapse = np.isfinite(cohort.flare_day)
+    relapse = np.isfinite(cohort.flare_day) & ~cyc  # a treated child's relapse: the course's taper covers it
     second_start = np.full(n, codes.NO_DATE, dtype=np.int64)
     second_start[cyc] = cohort.cyc_index_date[cyc]
     second_start[relapse] = diag[relapse] + cohort.flare_day[relapse].astype(np.int64) + rng.integers(0, 15, int(relapse.sum()))

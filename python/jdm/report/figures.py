@@ -16,16 +16,11 @@ matplotlib.rcParams["svg.fonttype"] = "none"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from jdm.report.disclosure import SECONDARY, SMALL, count_text  # noqa: E402
+from jdm.report.disclosure import SECONDARY, SMALL  # noqa: E402
 from jdm.study import stats  # noqa: E402
 
 DAYS_PER_MONTH = 365.25 / 12
 MONTHS_FROM_INDEX = "months from first IV cyclophosphamide"
-# A large registry has too many patients to draw one line each: the
-# trajectory plots show this many, drawn at random with a fixed seed (the
-# medians use every patient).
-TRAJECTORY_LINES = 300
-TRAJECTORY_SEED = 20_110_101
 
 
 def _svg(figure: plt.Figure) -> str:
@@ -69,28 +64,6 @@ def scale_label(scales: pd.DataFrame, measure: str) -> str:
     return f"{scale.measure_label} ({span}{scale.unit}, {scale.better_direction} = better)"
 
 
-def trajectory_figure(trajectories: pd.DataFrame, scales: pd.DataFrame, measures: list[str]) -> str:
-    figure, axes = plt.subplots(1, len(measures), figsize=(11, 4))
-    for ax, measure in zip(axes, measures):
-        label = scale_label(scales, measure)
-        rows = trajectories[trajectories["measure"] == measure].sort_values("study_day")
-        patients = pd.Series(rows["patient_id"].unique())
-        drawn = set(patients.sample(min(TRAJECTORY_LINES, len(patients)), random_state=TRAJECTORY_SEED))
-        for _, patient in rows[rows["patient_id"].isin(drawn)].groupby("patient_id"):
-            ax.plot(patient["study_day"] / DAYS_PER_MONTH, patient["value"], color="#9aa9bd", linewidth=0.7, alpha=0.7)
-        windowed = rows[rows["target_day"].notna()]
-        medians = windowed.groupby(["timepoint_order", "target_day"])["value"].median().reset_index()
-        ax.plot(medians["target_day"] / DAYS_PER_MONTH, medians["value"], color="#c0392b", marker="o", linewidth=2.5,
-                label="median at each timepoint")
-        ax.set_xlabel(MONTHS_FROM_INDEX)
-        everyone = count_text(len(patients))
-        shown = (f"all {everyone} patients" if len(drawn) == len(patients)
-                 else f"{len(drawn)} of {everyone} patients, at random")
-        ax.set_title(f"{label}\nlines: {shown}", fontsize=10)
-        ax.legend(fontsize=8)
-    return _svg(figure)
-
-
 def skin_figure(skin: pd.DataFrame, measures: list[str], measure_label, timepoint_label) -> str:
     """skin: the bars as printed (summary_tables.skin_table). A bar whose
     count is suppressed is not drawn (its height would give the count back):
@@ -129,4 +102,33 @@ def km_figure(steroids: pd.DataFrame, n_text: str, events_text: str, target_mont
     ax.set_ylabel("proportion off oral corticosteroids")
     ax.set_ylim(0, 1)
     ax.set_title(f"Kaplan-Meier, n = {n_text}, {events_text} stopped", fontsize=10)
+    return _svg(figure)
+
+
+def trajectory_model_figure(curves: pd.DataFrame, medians: pd.DataFrame, scales: pd.DataFrame,
+                            measures: list[str]) -> str:
+    """One panel per measure: the mixed model's fitted mean (line) and its
+    pointwise 95 % confidence band (marts.trajectory_curves, months since the
+    first dose), over the observed median at each timepoint (points; medians:
+    measure, target_day, median). Statistics only: no count is drawn."""
+    figure, axes = plt.subplots(1, len(measures), figsize=(4 * len(measures), 3.8))
+    for ax, measure in zip(axes, measures):
+        curve = curves[curves["measure"] == measure].sort_values("month")
+        ax.fill_between(curve["month"], curve["ci_low"], curve["ci_high"], color="#4a6fa5", alpha=0.25, linewidth=0,
+                        label="95 % CI of the mean")
+        ax.plot(curve["month"], curve["fitted_mean"], color="#4a6fa5", linewidth=2, label="fitted mean (mixed model)")
+        observed = medians[medians["measure"] == measure].sort_values("target_day")
+        ax.plot(observed["target_day"] / DAYS_PER_MONTH, observed["median"], linestyle="none", marker="o",
+                color="#c0392b", label="observed median at each timepoint")
+        scale = scales.loc[measure]
+        if pd.notna(scale.min_value) and pd.notna(scale.max_value):
+            ax.set_ylim(float(scale.min_value), float(scale.max_value))
+        ax.set_xlim(-0.5, 24.5)
+        ax.set_xticks([0, 3, 6, 12, 18, 24])
+        ax.set_xlabel(MONTHS_FROM_INDEX)
+        ax.set_title(textwrap.fill(scale_label(scales, measure), 48), fontsize=10)
+        ax.grid(color="#eee", linewidth=0.6)
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=3, fontsize=9, frameon=False, bbox_to_anchor=(0.5, -0.06))
+    figure.tight_layout()
     return _svg(figure)

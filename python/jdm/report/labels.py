@@ -8,6 +8,9 @@ the seeds (the reference schema), each from the one place it lives:
 - exclusion reasons: seed exclusion_reasons (reason_label);
 - analyses and their tests: seed analysis_labels; analysis sets: seed
   analysis_sets;
+- the model rows' fixed effects, treatment categories and weight
+  statistics (their `timepoint`, and the weights' `measure`): seed
+  model_result_labels;
 - response levels and inactive-disease criteria: seeds
   response_criteria_thresholds and inactive_disease_criteria.
 
@@ -56,6 +59,8 @@ class Labels:
     analysis_set_order: dict[str, int]
     analysis_set_descriptions: dict[str, str]
     inactive_variants: dict[str, str]
+    model_results: dict[str, str]
+    model_result_order: dict[str, int]
     response_levels: pd.DataFrame  # level, level_order, minimum_total_score, level_label
     inactive_criteria: pd.DataFrame  # criterion_order, criterion_label, is_required_in_strict_variant
     inactive_variant_rules: pd.DataFrame  # variant, variant_order, minimum_criteria_met, requires_strict_criteria
@@ -91,6 +96,10 @@ class Labels:
     def analysis_set(self, code: str) -> str:
         return _lookup("analysis set", self.analysis_sets, code)
 
+    def model_result(self, code: str) -> str:
+        """A model row's fixed effect, treatment category or weight statistic."""
+        return _lookup("model result", self.model_results, code)
+
 
 def read_labels(con: duckdb.DuckDBPyConnection) -> Labels:
     def pairs(sql: str) -> dict:
@@ -109,6 +118,8 @@ def read_labels(con: duckdb.DuckDBPyConnection) -> Labels:
         analysis_set_order=pairs("select analysis_set, analysis_set_order from reference.analysis_sets"),
         analysis_set_descriptions=pairs("select analysis_set, analysis_set_description from reference.analysis_sets"),
         inactive_variants=pairs("select variant, variant_label from reference.inactive_disease_variants"),
+        model_results=pairs("select code, code_label from reference.model_result_labels"),
+        model_result_order=pairs("select code, code_order from reference.model_result_labels"),
         response_levels=con.execute("""
             select level, level_order, minimum_total_score::double as minimum_total_score, level_label
             from reference.response_criteria_thresholds order by level_order""").df(),

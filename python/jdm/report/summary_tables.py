@@ -79,6 +79,12 @@ SKIN_RESULTS_DEFAULT = {"last_absent", "last_n", "pairs", "pa", "ap"}
 # (protocol: counted and reported), besides the analysed n.
 KM_NOT_ANALYSED = ("not_on_steroids_at_baseline", "steroids_at_baseline_unknown", "no_follow_up")
 
+# Results that are estimates of a model (jdm.study.analysis.MODEL_TESTS:
+# marginal structural model, unadjusted comparisons, weight distribution,
+# mixed-model fixed effects): they print no count but n, suppressed like
+# every other n.
+MODEL_ESTIMATE_TESTS = ("msm_gee", "unweighted_gee", "crude_gee", "weight_distribution", "mixed_model")
+
 SEX_LABELS = {"F": "Female", "M": "Male", "U": "Unknown"}
 NOT_RECORDED = "not recorded"
 
@@ -201,7 +207,7 @@ def _count_tables(results: pd.DataFrame, km_counts: pd.DataFrame) -> dict[tuple,
             if test == "wilcoxon":
                 per_set[row.analysis_set] = [Cell("n", int(row.n)), Cell("improved", int(row.n_improved)),
                                              Cell("not_improved", int(row.n) - int(row.n_improved), shown=False)]
-            elif test == "pct_change":
+            elif test == "pct_change" or test in MODEL_ESTIMATE_TESTS:
                 per_set[row.analysis_set] = [Cell("n", int(row.n))]
         relations = [total_of("n", ["improved", "not_improved"])] if test == "wilcoxon" else []
         if per_set:
@@ -329,6 +335,10 @@ def headline_table(results: pd.DataFrame, skin: Mapping[str, Suppressed], km_cou
             percent = table.percent(s + row.analysis, s + "n")
             result = (f"{text['successes']}/{text['n']}" + (f" ({percent} %)" if percent else "")
                       if row.n else "no patients")
+        elif row.test in MODEL_ESTIMATE_TESTS:
+            table = counts[(row.analysis, row.measure, row.timepoint)]
+            text["n"] = table.text(f"{row.analysis_set}.n")
+            result = f"estimate {_number(estimate, 3)}"
         else:  # a count with no rule here must not be published unsuppressed
             raise ValueError(f"no suppression rule for the counts of a {row.test!r} result")
         printed.append({

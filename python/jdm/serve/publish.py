@@ -11,7 +11,9 @@ keeps the old file (its open handle still points at it) and so a consistent
 old snapshot; the next connection sees the new one. A build or publish that
 fails or is killed leaves the served file as it was.
 
-What is served: the schemas in SERVED_SCHEMAS, where every column named in
+What is served: the schemas in SERVED_SCHEMAS but the tables of NOT_SERVED
+(each with its reason; they stay in the build file for the data team), where
+every column named in
 IDENTIFYING_COLUMNS is replaced (registry ids by keyed pseudonyms, date of
 birth by year and month). A column whose name looks identifying but has no
 rule stops the publication (fail closed), and so does a registry patient id
@@ -35,6 +37,15 @@ import duckdb
 from jdm.serve.pseudonyms import PseudonymKey, sql_macro
 
 SERVED_SCHEMAS = ("marts", "reference")
+# Marts kept in the build file for the data team and not copied into the
+# served file, with the reason.
+NOT_SERVED = {
+    ("marts", "person_months"): (
+        "the causal estimate's model input, not a table anyone reads: one row per patient and month since "
+        "diagnosis (about 64 rows per patient: ~6.4 M rows at 100,000 patients, ~64 M at a million, most of "
+        "the served file), with each child's month-by-month treatment and measurements on calendar dates. "
+        "Its results are in marts.study_results; `jdm stats` reads it from the build file"),
+}
 # Readable by every DuckDB from 0.10 and 1.x on (header version 64).
 STORAGE_VERSION = "v1.0.0"
 METADATA_SCHEMA = "serving"
@@ -181,6 +192,8 @@ def _copy(con: duckdb.DuckDBPyConnection, target_dir: Path) -> list[tuple[str, s
     for schema in SERVED_SCHEMAS:
         con.execute(f"create schema served.{schema}")
     for schema, table in tables:
+        if (schema, table) in NOT_SERVED:
+            continue
         select, transformed = _served_select(con, schema, table)
         target = f"served.{_quote(schema)}.{_quote(table)}"
         con.execute(f"create table {target} as select {select} from build.{_quote(schema)}.{_quote(table)}")

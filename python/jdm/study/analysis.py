@@ -1,5 +1,8 @@
 """`jdm stats`: every analysis of the protocol's "Statistics" section, for
-each analysis set, from the marts into marts.study_results.
+each analysis set, from the marts into marts.study_results; and the
+extended analyses (jdm.study.causal: the marginal structural model over the
+whole cohort; jdm.study.trajectories: mixed-effects trajectories of the
+all_treated patients, whose fitted mean curves go to marts.trajectory_curves).
 
 The thin I/O edge: it reads the marts through a read-only DuckDB connection,
 hands plain values to the pure functions in jdm.study.stats, and replaces the
@@ -13,13 +16,28 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from jdm.study import stats
+from jdm.study import causal, stats, trajectories
 from jdm.warehouse_io import replace_table
 
 ANALYSIS_SETS = ("completers", "all_treated")
 RESULTS_TABLE = "marts.study_results"
+CURVES_TABLE = "marts.trajectory_curves"
+# The extended analyses' rows (docs/study.md, "Causal estimate and trajectories"). analysis_set
+# whole_cohort: every registered patient with person-time.
+WHOLE_COHORT = "whole_cohort"
+MSM_ANALYSES = {"msm": ("marginal_structural_model", "msm_gee"),
+                "unweighted": ("unadjusted_comparison", "unweighted_gee"),
+                "crude": ("crude_comparison", "crude_gee")}
+MODEL_TESTS = ("msm_gee", "unweighted_gee", "crude_gee", "weight_distribution", "mixed_model")
+PERSON_MONTH_BATCH_PATIENTS = 20_000
+CURVE_COLUMN_TYPES = {
+    "analysis_set": "varchar", "measure": "varchar", "month": "integer", "fitted_mean": "double",
+    "ci_low": "double", "ci_high": "double", "n_patients": "integer", "n_visits": "integer",
+    "computed_at": "timestamp",
+}
 BOOTSTRAP_SEED = 20_110_101
 # The proportions off steroids are read from the Kaplan-Meier curve at these
 # timepoints' target days, as this build defined them (marts.analysis_timepoints).
@@ -53,7 +71,7 @@ class ResultRow:
     analysis: str
     measure: str
     timepoint: str  # the timepoint compared with baseline (or at which a proportion is taken)
-    test: str  # wilcoxon, mcnemar, proportion, pct_change, kaplan_meier, response_proportion
+    test: str  # wilcoxon, mcnemar, proportion, pct_change, kaplan_meier, response_proportion; models: MODEL_TESTS
     n: int
     estimate: float | None = None
     ci_low: float | None = None
@@ -282,9 +300,160 @@ def results_frame(data: dict[str, pd.DataFrame], computed_at: datetime) -> pd.Da
     return frame
 
 
+PERSON_MONTH_COLUMNS = """
+    pm.patient_id, pm.month_number, pm.is_at_risk_of_starting, pm.is_treatment_start_month,
+    pm.treatment_category, pm.sex, pm.age_at_diagnosis_years, pm.disease_duration_at_diagnosis_months,
+    pm.previous_physician_global_vas::double as previous_physician_global_vas,
+    pm.previous_das_skin::double as previous_das_skin, pm.previous_cmas::double as previous_cmas,
+    pm.outcome_das_skin::double as outcome_das_skin,
+    pm.outcome_physician_global_vas::double as outcome_physician_global_vas"""
+
+
+def person_month_batches(con: duckdb.DuckDBPyConnection, patient_ids: list[str]):
+    """marts.person_months of these patients, prepared for the models
+    (causal.prepare), one batch of PERSON_MONTH_BATCH_PATIENTS patients at
+    a time (memory stays bounded on a large registry)."""
+    for start in range(0, len(patient_ids), PERSON_MONTH_BATCH_PATIENTS):
+        batch = pd.DataFrame({"patient_id": patient_ids[start:start + PERSON_MONTH_BATCH_PATIENTS]})
+        con.register("wanted_patients", batch)
+        frame = con.execute(f"""
+            select {PERSON_MONTH_COLUMNS}
+            from marts.person_months pm inner join wanted_patients using (patient_id)
+            order by pm.patient_id, pm.month_number""").df()
+        con.unregister("wanted_patients")
+        yield causal.prepare(frame)
+
+
+def read_person_months(con: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> pd.DataFrame:
+    frames = list(person_month_batches(con, patient_ids))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def marginal_structural_model(con: duckdb.DuckDBPyConnection) -> tuple[causal.MSMResult, int] | None:
+    """The MSM over the registry's person-time: weight models fitted on a
+    sample of patients, then weights and outcome rows batch by batch."""
+    all_ids = [p for (p,) in con.execute("select distinct patient_id from marts.person_months").fetchall()]
+    if not all_ids:
+        return None
+    models = causal.fit_weight_models(
+        read_person_months(con, causal.stable_sample(all_ids, causal.MAX_WEIGHT_MODEL_PATIENTS)))
+    outcome_ids = causal.stable_sample(all_ids, causal.MAX_OUTCOME_MODEL_PATIENTS)
+    rows, weights, patients = [], [], 0
+    for pm in person_month_batches(con, outcome_ids):
+        r, w = causal.weighted_outcome_rows(pm, models)
+        rows.append(r)
+        weights.append(w)
+        patients += pm["patient_id"].nunique()
+    rows_all = pd.concat(rows, ignore_index=True)
+    if not rows_all["is_started_over_12_months"].any():
+        return None
+    weights_all = np.concatenate(weights)
+    return causal.fit_outcomes(rows_all, weights_all, models, patients, len(weights_all)), len(outcome_ids) - patients
+
+
+def msm_rows(result: causal.MSMResult, left_out: int) -> list[ResultRow]:
+    """The marginal structural model, the unadjusted comparisons beside it,
+    and the weight distribution, as marts.study_results rows."""
+    rows = []
+    w = result.weights
+    for e in result.effects:
+        analysis, test = MSM_ANALYSES[e.model]
+        what = {"msm": "marginal structural model: GEE (Gaussian, independence working correlation, clustered "
+                       "by patient, robust SE) weighted by stabilised IPT weights truncated at the 0.5th/99.5th "
+                       f"percentiles ({w.truncated_low:.3g}-{w.truncated_high:.3g})",
+                "unweighted": "unadjusted for confounding by indication: the same GEE without weights",
+                "crude": "crude: GEE of the outcome on the treatment categories only"}[e.model]
+        adjusted = "" if e.model == "crude" else "; adjusted for months since diagnosis (linear spline) and " \
+                                                  "age at diagnosis, sex, disease duration at diagnosis"
+        rows.append(ResultRow(
+            WHOLE_COHORT, analysis, e.outcome, e.category, test, e.n_patients, estimate=e.estimate,
+            ci_low=e.ci_low, ci_high=e.ci_high, statistic=e.z, p_value=e.p_value,
+            method=(f"{what}; mean difference, {e.category.replace('_', ' ')} minus never or not yet treated "
+                    f"(negative = lower score){adjusted}; {e.n_person_months} person-months with the outcome; "
+                    f"Wald 95 % CI")))
+    stats_ = {"mean": w.mean, "sd": w.sd, "min": w.minimum, "p1": w.p1, "median": w.median, "p99": w.p99,
+              "max": w.maximum, "truncated_below": w.truncated_low, "truncated_above": w.truncated_high,
+              "share_truncated": w.truncated_share}
+    models = result.weight_models
+    for name, value in stats_.items():
+        rows.append(ResultRow(
+            WHOLE_COHORT, "msm_weights", "stabilised_weight", name, "weight_distribution", result.patients,
+            estimate=value,
+            method=(f"stabilised inverse-probability-of-treatment weights over {w.n_person_months} person-months "
+                    "before truncation (truncated_below/above: where they were cut); weight models: pooled "
+                    f"logistic over {models.at_risk_months} months at risk of {models.patients} patients, "
+                    f"{models.starts} starts; {left_out} patients without complete baseline covariates left out")))
+    return rows
+
+
+def trajectory_parameters(con: duckdb.DuckDBPyConnection) -> tuple[list[str], tuple[int, int]]:
+    """The trajectories' measures and first and last study day, as the build
+    used them (vars trajectory_*, recorded in marts.study_parameters)."""
+    values = dict(con.execute("""
+        select parameter, value from marts.study_parameters
+        where parameter in ('trajectory_measures', 'trajectory_first_day', 'trajectory_last_day')""").fetchall())
+    return values["trajectory_measures"].split("; "), (int(values["trajectory_first_day"]),
+                                                       int(values["trajectory_last_day"]))
+
+
+def trajectory_rows(fits: list[tuple[str, trajectories.Trajectory]],
+                    days: tuple[int, int]) -> tuple[list[ResultRow], pd.DataFrame]:
+    rows, curves = [], []
+    for analysis_set, fit in fits:
+        for f in fit.fixed:
+            rows.append(ResultRow(
+                analysis_set, "trajectory_mixed_model", fit.measure, f.term, "mixed_model", fit.n_patients,
+                estimate=f.estimate, ci_low=f.ci_low, ci_high=f.ci_high, statistic=f.z, p_value=f.p_value,
+                method=(f"linear mixed model (statsmodels MixedLM, REML), fixed effect {f.term}: time since index "
+                        f"piecewise linear with breaks at {', '.join(f'{b:g}' for b in trajectories.BREAKS)} "
+                        f"months; random intercept and slope per patient (SD {fit.random_intercept_sd:.3g}, "
+                        f"{fit.random_slope_sd:.3g}/month; residual SD {fit.residual_sd:.3g}); {fit.n_visits} visits "
+                        f"from day {days[0]} to {days[1]} (vars trajectory_first_day, trajectory_last_day)"
+                        + ("" if fit.converged else "; optimiser did not report convergence"))))
+        curves.append(fit.curve.assign(analysis_set=analysis_set, measure=fit.measure, n_patients=fit.n_patients,
+                                       n_visits=fit.n_visits))
+    return rows, (pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=list(CURVE_COLUMN_TYPES)))
+
+
+def trajectory_fits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, trajectories.Trajectory]]:
+    """The mixed-effects trajectories of each measure, per analysis set."""
+    fits = []
+    measures, _ = trajectory_parameters(con)
+    observations = con.execute("""
+        select patient_id, measure, study_day, value::double as value, in_completers
+        from marts.trajectory_observations order by patient_id, measure, study_day""").df()
+    for analysis_set in ANALYSIS_SETS:
+        in_set = observations[observations[f"in_{analysis_set}"].astype(bool)] if analysis_set == "completers" \
+            else observations
+        ids = causal.stable_sample(in_set["patient_id"].unique(), trajectories.MAX_PATIENTS)
+        in_set = in_set[in_set["patient_id"].isin(set(ids))]
+        for measure in measures:
+            m = in_set[in_set["measure"] == measure]
+            if m["patient_id"].nunique() >= 3:
+                fits.append((analysis_set, trajectories.fit_trajectory(
+                    measure, m["patient_id"].to_numpy(), m["study_day"].to_numpy() / trajectories.DAYS_PER_MONTH,
+                    m["value"].to_numpy())))
+    return fits
+
+
+def extended_analyses(con: duckdb.DuckDBPyConnection) -> tuple[list[ResultRow], pd.DataFrame]:
+    """The marginal structural model and the trajectories, from the marts."""
+    rows: list[ResultRow] = []
+    msm = marginal_structural_model(con)
+    if msm is not None:
+        rows += msm_rows(*msm)
+    more, curves = trajectory_rows(trajectory_fits(con), trajectory_parameters(con)[1])
+    return rows + more, curves
+
+
 def run_stats(db_path: Path) -> pd.DataFrame:
+    computed_at = datetime.now().replace(microsecond=0)
     with duckdb.connect(str(db_path), read_only=True) as con:
         data = read_marts(con) | read_response_marts(con)
-    frame = results_frame(data, datetime.now().replace(microsecond=0))
+        extended, curves = extended_analyses(con)
+    frame = results_frame(data, computed_at)
+    extra = pd.DataFrame.from_records([asdict(r) for r in extended]).assign(computed_at=computed_at)
+    frame = pd.concat([frame, extra], ignore_index=True) if len(extra) else frame
     replace_table(db_path, RESULTS_TABLE, frame, RESULT_COLUMN_TYPES)
+    replace_table(db_path, CURVES_TABLE, curves.assign(computed_at=computed_at), CURVE_COLUMN_TYPES)
     return frame
