@@ -452,3 +452,17 @@
         case when {{ high }} >= {{ low }} then sequence(cast({{ low }} as bigint), cast({{ high }} as bigint))
         else array() end) {{ column }}_range as {{ column }}
 {%- endmacro %}
+
+{#- The last non-missing value of `expression` in a window frame (append
+    the OVER clause): last observation carried forward. -#}
+{% macro last_value_ignoring_nulls(expression) -%}
+    {{ return(adapter.dispatch('last_value_ignoring_nulls', 'jdm_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__last_value_ignoring_nulls(expression) -%}
+    last_value({{ expression }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__last_value_ignoring_nulls(expression) -%}
+    last({{ expression }}, true)
+{%- endmacro %}
