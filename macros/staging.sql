@@ -428,6 +428,19 @@
     {{- c.description }} From {{ source_file }} column {{ c.column_name }} ({{ facts | join('; ') }}).
 {%- endmacro %}
 
+{#- Spark: one ALTER TABLE ... ALTER COLUMN ... COMMENT per column, each run
+    on its own (a Spark statement is one statement); the hook itself is
+    left empty. -#}
+{% macro spark__describe_from_dictionary(source_file) -%}
+    {%- if execute -%}
+        {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {%- for c in extract_columns(source_file) if c.staged_column in present %}
+            {%- set text = dictionary_column_text(source_file, c) | replace("\\", "\\\\") | replace("'", "\\'") -%}
+            {%- do run_query("alter table " ~ this ~ " alter column " ~ c.staged_column ~ " comment '" ~ text ~ "'") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro default__describe_from_dictionary(source_file) -%}
     {%- if execute -%}
         {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}

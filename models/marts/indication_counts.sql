@@ -73,8 +73,8 @@ indication_rows as (
 not_recorded_rows as (
     select
         analysis_set_sizes.analysis_set,
-        cast(null as varchar) as indication,
-        cast(null as varchar) as indication_label,
+        cast(null as {{ dbt.type_string() }}) as indication,
+        cast(null as {{ dbt.type_string() }}) as indication_label,
         cast(null as integer) as indication_order,
         coalesce(patients_without_indication.n_patients, 0) as n_patients,
         analysis_set_sizes.n_in_analysis_set

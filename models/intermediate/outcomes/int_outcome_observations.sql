@@ -69,7 +69,7 @@ visit_values as (
             when '{{ field }}' then {{ expression }}
             {%- endfor %}
         end as decimal(18, 6)) as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_indexed_patients.visit_id as source_record_id,
         visits_of_indexed_patients.source_file,
         visits_of_indexed_patients.source_row

@@ -125,7 +125,7 @@ visit_values_picked as (
             when '{{ field }}' then {{ expression }}
             {%- endfor %}
         end as decimal(18, 6)) as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_treated_patients.visit_id as source_record_id,
         visits_of_treated_patients.source_file,
         visits_of_treated_patients.source_row

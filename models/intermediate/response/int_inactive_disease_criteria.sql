@@ -101,7 +101,7 @@ visit_measure_values_or_missing as (
             when '{{ field }}' then {{ expression }}
             {%- endfor %}
         end as decimal(18, 6)) as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_patients.visit_date as observation_date
     from visits_of_patients
     inner join criteria on criteria.measure_source = 'visit'
@@ -158,7 +158,7 @@ visit_assessments as (
         visits_of_patients.visit_id as source_record_id,
         visits_of_patients.visit_date,
         visits_of_patients.study_day,
-        cast(null as varchar) as timepoint,
+        cast(null as {{ dbt.type_string() }}) as timepoint,
         criteria.criterion,
         criteria.measure,
         visit_criterion_values.value,
@@ -177,7 +177,7 @@ timepoint_assessments as (
     select
         'timepoint' as assessment_type,
         patients.patient_id,
-        cast(null as varchar) as source_record_id,
+        cast(null as {{ dbt.type_string() }}) as source_record_id,
         cast(null as date) as visit_date,
         cast(null as integer) as study_day,
         timepoint_windows.timepoint,
