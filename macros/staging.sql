@@ -285,11 +285,13 @@
         source_row,
         min(source_row) over (partition by {{ columns | join(', ') }}) as first_source_row,
         count(*) over (partition by {{ columns | join(', ') }}) as n_rows
-    from {{ relation }}
+    -- Explicit aliases: Spark, whose keywords are not reserved, reads
+    -- `from t where (...)` as t aliased `where` with a column list.
+    from {{ relation }} as rows_compared
     where ({{ where }})
         and {{ row_hash(columns) }} in (
             select {{ row_hash(columns) }}
-            from {{ relation }}
+            from {{ relation }} as rows_hashed
             where ({{ where }})
             group by 1
             having count(*) > 1
