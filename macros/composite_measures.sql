@@ -20,8 +20,8 @@
     {source_field: SQL expression over a staged visit row}. The number and
     Y/N columns of visits.csv come from the data dictionary (a number as it
     is, Y/N as 1/0), then the composites, the sum of their parts (missing if
-    any part is). Read by int_outcome_observations (one row per value) and
-    int_outcomes_windowed (one pick per column). -#}
+    any part is). int_outcomes_windowed picks per column with it; the value
+    itself is macro visit_measure_value. -#}
 {% macro visit_measure_fields() %}
     {%- set fields = {} %}
     {%- for column in extract_columns('visits.csv') %}
@@ -38,3 +38,16 @@
     {%- endfor %}
     {{ return(fields) }}
 {% endmacro %}
+
+{#- The value, as an exact decimal, of the visit measure whose source_field
+    is in column `source_field` (a seed outcome_measures row joined to a
+    staged visit row): missing when the visit does not record it. Read by
+    int_outcome_observations, int_outcomes_windowed and
+    int_inactive_disease_criteria, so a visit value is read one way. -#}
+{% macro visit_measure_value(source_field) -%}
+    cast(case {{ source_field }}
+        {%- for field, expression in visit_measure_fields().items() %}
+        when '{{ field }}' then {{ expression }}
+        {%- endfor %}
+    end as decimal(18, 6))
+{%- endmacro %}

@@ -9,7 +9,7 @@
   - Visit measures: the staged visit column named by `source_field` (the
     data dictionary's number and Y/N columns of visits.csv); Y/N fields as
     1 (Y) / 0 (N); a composite measure is the sum of its parts on
-    the same visit, missing if any part is (macro visit_measure_fields;
+    the same visit, missing if any part is (macro visit_measure_value;
     composite_visit_fields: das_total = das_skin + das_muscle).
   - Lab measures: staged results of test `source_field`, in the test's
     standard unit; a censored result keeps its number and its qualifier.
@@ -20,7 +20,6 @@
   it each read once, cheaper to compute again than to write.
 -#}
 {{ config(materialized='view') }}
-{%- set visit_fields = visit_measure_fields() %}
 -- depends_on: {{ ref('extract_columns') }}
 
 with
@@ -64,11 +63,7 @@ visit_values as (
         visit_measures.measure,
         visits_of_indexed_patients.visit_date as observation_date,
         visits_of_indexed_patients.index_date,
-        cast(case visit_measures.source_field
-            {%- for field, expression in visit_fields.items() %}
-            when '{{ field }}' then {{ expression }}
-            {%- endfor %}
-        end as decimal(18, 6)) as value,
+        {{ visit_measure_value('visit_measures.source_field') }} as value,
         cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_indexed_patients.visit_id as source_record_id,
         visits_of_indexed_patients.source_file,

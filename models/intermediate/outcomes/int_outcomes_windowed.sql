@@ -18,7 +18,7 @@
   instead of ~40 M long values by ~9 M patient x measure x timepoint, and
   keeps the build within its memory limit (the long form spilled to disk:
   63 s against ~6 s). Values, study days and the selection are those of
-  int_outcome_observations (macro visit_measure_fields); lab measures are
+  int_outcome_observations (macros visit_measure_fields, visit_measure_value); lab measures are
   picked from it as they are.
 -#}
 {%- set visit_fields = visit_measure_fields() %}
@@ -120,11 +120,7 @@ visit_values_picked as (
         visit_picks.timepoint,
         visits_of_treated_patients.visit_date as observation_date,
         visits_of_treated_patients.study_day,
-        cast(case visit_measures.source_field
-            {%- for field, expression in visit_fields.items() %}
-            when '{{ field }}' then {{ expression }}
-            {%- endfor %}
-        end as decimal(18, 6)) as value,
+        {{ visit_measure_value('visit_measures.source_field') }} as value,
         cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_treated_patients.visit_id as source_record_id,
         visits_of_treated_patients.source_file,

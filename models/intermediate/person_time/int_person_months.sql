@@ -35,18 +35,13 @@ patients as (
     select * from {{ ref('stg_registry__patients') }}
 ),
 
-visits as (
-    select * from {{ ref('stg_registry__visits') }}
+-- The last visit as the cohort models have it (one place for follow-up).
+patients_characterised as (
+    select patient_id, last_visit_date from {{ ref('int_patients_characterised') }}
 ),
 
 exposures as (
     select * from {{ ref('int_patients_exposed') }}
-),
-
-last_visits as (
-    select patient_id, max(visit_date) as last_visit_date
-    from visits
-    group by patient_id
 ),
 
 patients_followed as (
@@ -56,16 +51,16 @@ patients_followed as (
         patients.date_of_birth,
         patients.symptom_onset_date,
         patients.diagnosis_date,
-        last_visits.last_visit_date,
+        patients_characterised.last_visit_date,
         exposures.first_exposure_date as treatment_start_date,
-        {{ month_of_day(days_between('patients.diagnosis_date', 'last_visits.last_visit_date')) }} as last_month_number,
+        {{ month_of_day(days_between('patients.diagnosis_date', 'patients_characterised.last_visit_date')) }} as last_month_number,
         {{ month_of_day(days_between('patients.diagnosis_date', 'exposures.first_exposure_date')) }}
             as treatment_start_month_number
     from patients
-    inner join last_visits using (patient_id)
+    inner join patients_characterised using (patient_id)
     left join exposures using (patient_id)
     where patients.diagnosis_date is not null
-        and last_visits.last_visit_date >= patients.diagnosis_date
+        and patients_characterised.last_visit_date >= patients.diagnosis_date
         and not coalesce(exposures.is_first_exposure_uncertain, false)
 ),
 

@@ -6,7 +6,7 @@
   Two kinds of assessment, for the all_treated patients:
 
   - visit: every visit. The visit measures are the visit's own values (as
-    int_outcome_observations reads them: macro visit_measure_fields). A lab
+    int_outcome_observations reads them: macro visit_measure_value). A lab
     criterion (CK) takes the sample on the visit day, or else the nearest
     within var inactive_disease_lab_tolerance_days days either side; at equal
     distance the earlier sample (bloods are drawn before clinic), on one
@@ -28,7 +28,6 @@
   observations (~40 M rows at a million patients) took three quarters of
   this model's time.
 -#}
-{%- set visit_fields = visit_measure_fields() %}
 -- depends_on: {{ ref('extract_columns') }}
 with
 
@@ -96,11 +95,7 @@ visit_measure_values_or_missing as (
     select
         visits_of_patients.visit_id,
         criteria.criterion,
-        cast(case criteria.source_field
-            {%- for field, expression in visit_fields.items() %}
-            when '{{ field }}' then {{ expression }}
-            {%- endfor %}
-        end as decimal(18, 6)) as value,
+        {{ visit_measure_value('criteria.source_field') }} as value,
         cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_patients.visit_date as observation_date
     from visits_of_patients

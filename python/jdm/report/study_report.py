@@ -698,7 +698,9 @@ def data_quality_section(report: Report) -> Section:
             for r in dq.itertuples()]
     table = report.numbering.table(
         "Data-quality checks of this build (marts.dq_results), by Kahn category, where the check runs and its "
-        f"status: the checks and the rows they found violating them. {SMALL_NOTE}.",
+        "status: the checks and the rows they found violating them. A completeness check passes with rows "
+        "missing a value as long as their share stays within what the data dictionary expects of the column "
+        f"(extract_columns.min_completeness_pct): its rows are those missing values. {SMALL_NOTE}.",
         html_table(["Kahn category", "Checked by", "Status", "Checks", "Rows violating"], rows, numeric=[3, 4]))
     return Section("Data quality", table)
 
