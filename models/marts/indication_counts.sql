@@ -90,7 +90,7 @@ final as (
         indication_order,
         cast(n_patients as integer) as n_patients,
         cast(n_in_analysis_set as integer) as n_in_analysis_set,
-        100.0 * n_patients / n_in_analysis_set as pct_of_analysis_set
+        cast(100.0 * n_patients / n_in_analysis_set as double) as pct_of_analysis_set
     from (
         select * from indication_rows
         union all
