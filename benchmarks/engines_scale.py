@@ -98,8 +98,8 @@ def main() -> int:
             outs[engine] = out
             print(f"{size:>9,} {engine:<6} build {build_s:7.1f} s (dbt build {dbt_s:7.1f} s), peak {build_mib:6.0f} MiB;"
                   f" dq+stats+publish {study_s:6.1f} s, peak {study_mib:6.0f} MiB", flush=True)
-        print(f"{size:>9,} build files:  {compare(outs['duckdb'] / 'jdm.duckdb', outs['spark'] / 'jdm.duckdb', ['staging', 'audit', 'marts'])}")
-        print(f"{size:>9,} served files: {compare(outs['duckdb'] / 'served.duckdb', outs['spark'] / 'served.duckdb', ['marts', 'reference'])}",
+        print(f"{size:>9,} build files:  {compare(outs['duckdb'] / 'jdm.duckdb', outs['spark'] / 'jdm.duckdb', ['staging', 'intermediate', 'audit', 'marts'])}")
+        print(f"{size:>9,} served files: {compare(outs['duckdb'] / 'served.duckdb', outs['spark'] / 'served.duckdb', ['marts', 'reference', 'serving'])}",
               flush=True)
 
     print("\n| patients | engine | make build | of which dbt build | peak RSS | dq + stats + publish | peak RSS |")

@@ -2,9 +2,10 @@
 # Build the warehouse from one extract on DuckDB and on Spark with this
 # checkout, run the study steps on each, and compare row for row
 # (python -m jdm.compare; floating values within 1e-9 relative):
-#   - every table of staging, audit and marts of the two build files,
-#     marts.dq_results (jdm dq) and marts.study_results (jdm stats) included;
-#   - the two served files (jdm publish, same pseudonym key).
+#   - every table of staging, intermediate, audit and marts of the two build
+#     files, marts.dq_results (jdm dq) and marts.study_results (jdm stats)
+#     included (intermediate too: a difference shows where it starts);
+#   - the two served files, every schema (jdm publish, same pseudonym key).
 #
 #   scripts/compare_engines.sh EXTRACT_DIR OUT_DIR
 #
@@ -31,12 +32,12 @@ for engine in duckdb spark; do
     cat "$out/$engine/time.txt"
 done
 status=0
-echo "build files (staging, audit, marts): DuckDB before, Spark after"
+echo "build files (staging, intermediate, audit, marts): DuckDB before, Spark after"
 "$repo/.venv/bin/python" -m jdm.compare "$out/duckdb/jdm.duckdb" "$out/spark/jdm.duckdb" \
-    > "$out/compare_build.txt" || status=1
+    --schemas staging intermediate audit marts > "$out/compare_build.txt" || status=1
 cat "$out/compare_build.txt"
 echo "served files (every schema): DuckDB before, Spark after"
-served_schemas=$("$repo/.venv/bin/python" -c "from jdm.serve.publish import SERVED_SCHEMAS; print(*SERVED_SCHEMAS)")
+served_schemas="$("$repo/.venv/bin/python" -c "from jdm.serve.publish import SERVED_SCHEMAS; print(*SERVED_SCHEMAS)") serving"
 "$repo/.venv/bin/python" -m jdm.compare "$out/duckdb/served.duckdb" "$out/spark/served.duckdb" \
     --schemas $served_schemas > "$out/compare_served.txt" || status=1
 cat "$out/compare_served.txt"

@@ -48,7 +48,7 @@ def test_duckdb_and_spark_build_the_same_warehouse(tmp_path: Path) -> None:
     build = _compared((out / "compare_build.txt").read_text())
     # Every table of both builds was compared (nothing missing, nothing extra)
     # and holds the same rows.
-    schemas = ("staging", "audit", "marts")
+    schemas = ("staging", "intermediate", "audit", "marts")
     assert set(build) == _tables(out / "duckdb" / "jdm.duckdb", schemas) == _tables(out / "spark" / "jdm.duckdb", schemas)
     assert all(status == "same rows" for _, _, status in build.values())
     # Not vacuous: the study's results, the checks and the defects are there.
@@ -57,6 +57,6 @@ def test_duckdb_and_spark_build_the_same_warehouse(tmp_path: Path) -> None:
         assert build[table][0] > 0, table
 
     served = _compared((out / "compare_served.txt").read_text())
-    assert set(served) == _tables(out / "duckdb" / "served.duckdb", ("marts", "reference"))
+    assert set(served) == _tables(out / "duckdb" / "served.duckdb", ("marts", "reference", "serving"))
     assert all(status == "same rows" for _, _, status in served.values())
     assert served["marts.study_results"][0] > 0
