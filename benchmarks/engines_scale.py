@@ -5,17 +5,17 @@ Usage: python benchmarks/engines_scale.py [--sizes 10000 100000] [--work-dir DIR
 For each number of patients it generates a clean synthetic extract
 (`jdm generate --seed 42`; an extract already in the work folder is
 reused) and, for each engine (JDM_DBT_TARGET=duckdb, then spark), runs in
-its own child process under `/usr/bin/time -v`:
+its own child process:
 
 * `make build`: `jdm land`, `dbt build` of the whole project (every model
   and every test) and, on Spark, the Parquet export of the build and its
   copy into the build file (`jdm import-build`);
 * `make dq stats publish`: the study steps on the build file.
 
-Wall time is taken around each child; peak memory is the largest single
-process's maximum resident set size (`/usr/bin/time -v` over make reports
-the largest of its descendants: on Spark, the JVM). The `dbt build` part is
-dbt's own elapsed time (target/run_results.json). Then the two builds and
+Wall time is taken around each child; peak memory is the peak of the
+child's whole process tree, summed (dbt's Python and Spark's JVM together),
+sampled every half second. The `dbt build` part is dbt's own elapsed time
+(target/run_results.json). Then the two builds and
 the two served files are compared row for row (python -m jdm.compare), so
 the figures are for builds that agree.
 """
@@ -38,17 +38,49 @@ BIN = Path(sys.executable).parent
 ENGINES = ("duckdb", "spark")
 
 
+def _tree_rss_mib(root: int) -> float:
+    """Resident memory of `root` and all its descendants, MiB (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, ppid in parents.items() if ppid in frontier and pid not in tree]
+        tree.update(children)
+        frontier = children
+    total_kib = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kib / 1024
+
+
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of `cmd`; raises with the output's tail if it fails."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+    """(wall seconds, peak RSS MiB) of `cmd`, the peak being that of the
+    whole process tree summed (dbt's Python and Spark's JVM together),
+    sampled every half second; raises with the output's tail if it fails.
+    (/usr/bin/time cannot see the JVM: pyspark starts it without waiting
+    for it.)"""
+    with tempfile.TemporaryFile("w+") as output:
         started = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-v", "-o", report.name, *cmd],
-                              cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_mib(proc.pid))
+            time.sleep(0.5)
         wall = time.perf_counter() - started
-        peak_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read()).group(1))
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{(proc.stdout + proc.stderr)[-4000:]}")
-    return wall, peak_kib / 1024
+        if proc.returncode != 0:
+            output.seek(0)
+            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{output.read()[-4000:]}")
+    return wall, peak
 
 
 def engine_env(engine: str, extract: Path, out: Path) -> dict[str, str]:
