@@ -107,6 +107,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the extracts and builds")
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
+                        help="engines to run (an engine left out is compared from its kept run in --work-dir)")
     args = parser.parse_args()
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="jdm_engines_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -120,6 +122,9 @@ def main() -> int:
         outs = {}
         for engine in ENGINES:
             out = work / f"run_{size}" / engine
+            outs[engine] = out
+            if engine not in args.engines:
+                continue
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
             env = engine_env(engine, extract, out)
@@ -127,7 +132,6 @@ def main() -> int:
             dbt_s = json.loads((out / "target" / "run_results.json").read_text())["elapsed_time"]
             study_s, study_mib = measured(["make", "--no-print-directory", "dq", "stats", "publish"], env)
             rows.append((size, engine, build_s, dbt_s, build_mib, study_s, study_mib))
-            outs[engine] = out
             print(f"{size:>9,} {engine:<6} build {build_s:7.1f} s (dbt build {dbt_s:7.1f} s), peak {build_mib:6.0f} MiB;"
                   f" dq+stats+publish {study_s:6.1f} s, peak {study_mib:6.0f} MiB", flush=True)
         print(f"{size:>9,} build files:  {compare(outs['duckdb'] / 'jdm.duckdb', outs['spark'] / 'jdm.duckdb', ['staging', 'intermediate', 'audit', 'marts'])}")
