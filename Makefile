@@ -4,6 +4,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The Spark engine's dbt (install-spark).
+SPARK_VENV := .venv-spark
 
 DEFAULT_EXTRACT_DIR := data/extract
 JDM_EXTRACT_DIR ?= $(DEFAULT_EXTRACT_DIR)
@@ -13,12 +15,19 @@ JDM_OUTPUT_DIR ?= output
 # Where `jdm land` puts the extract as Parquet for the raw layer: beside the
 # build file, absolute so that its views read it from anywhere.
 JDM_LANDING_DIR ?= $(abspath $(basename $(JDM_DB)).landing)
-export JDM_EXTRACT_DIR JDM_DB JDM_SERVE_DB JDM_OUTPUT_DIR JDM_LANDING_DIR
+# The engine dbt builds on: duckdb (default) or spark (README: Running on
+# Spark). profiles.yml reads the same variable, so plain `dbt` follows it.
+JDM_DBT_TARGET ?= duckdb
+# A Spark build's metastore, tables and Parquet export.
+JDM_SPARK_DIR ?= $(abspath $(dir $(JDM_DB))spark)
+# dbt from the Spark venv for any target but duckdb.
+DBT := $(if $(filter duckdb,$(JDM_DBT_TARGET)),$(BIN)/dbt,$(SPARK_VENV)/bin/dbt)
+export JDM_EXTRACT_DIR JDM_DB JDM_SERVE_DB JDM_OUTPUT_DIR JDM_LANDING_DIR JDM_DBT_TARGET JDM_SPARK_DIR
 # No telemetry: dbt and friends must not try to reach the internet.
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install extract build dq stats report publish docs clean
+.PHONY: run test test-spark install install-spark java extract build dq stats report publish docs clean
 
 # Each step runs only if the one before succeeded: a failed build or DQ check
 # never reaches `publish`, so readers keep the last good served file.
@@ -30,7 +39,7 @@ run: install extract build dq stats report publish docs
 	@echo "Study report (small-cell suppressed): $(JDM_OUTPUT_DIR)/study_report.html; tables: $(JDM_OUTPUT_DIR)/summary_tables/"
 	@echo "dbt docs (offline, one file): $(JDM_OUTPUT_DIR)/dbt_docs.html"
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(if $(filter duckdb,$(JDM_DBT_TARGET)),,install-spark)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +47,26 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Spark: dbt with dbt-spark (session method) and pyspark, the optional
+# `spark` extra, in a venv of its own (requirements-spark.lock says why);
+# Java comes from the machine. `jdm` itself stays in .venv.
+install-spark: $(SPARK_VENV)/.installed java
+
+$(SPARK_VENV)/.installed: requirements-spark.lock requirements.lock
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet -r requirements-spark.lock
+	touch $@
+
+# Spark 4 runs on Java 17 or 21 ("1.8.0" reads as 1: too old).
+java:
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ -z "$$v" ]; then \
+	  echo "Spark needs Java 17 or 21, and there is no java on PATH: install a JDK (Debian: apt install openjdk-17-jre-headless) or put \$$JAVA_HOME/bin on PATH." >&2; exit 1; \
+	elif [ "$$v" -lt 17 ]; then \
+	  echo "Spark needs Java 17 or 21; the java on PATH is version $$v." >&2; exit 1; \
+	fi
 
 # The embedded synthetic registry is generated only into the default folder;
 # a JDM_EXTRACT_DIR you point elsewhere must already hold a real extract.
@@ -52,11 +81,21 @@ extract: install
 
 # Land the extract (every record as text, in Parquet), then build every layer.
 # --full-refresh: a seed whose columns changed is recreated, not appended to
-# (no model is incremental, so nothing else changes).
+# (no model is incremental, so nothing else changes). On Spark the build's
+# tables are then exported as Parquet and copied into the build file
+# (jdm import-build), which the steps after this one read on both engines.
+# The export has its own target folder: run-operation writes a
+# run_results.json, which must not replace the build's.
 build: install
 	mkdir -p "$(dir $(JDM_DB))"
 	$(BIN)/jdm land
-	$(BIN)/dbt build --full-refresh
+	$(DBT) build --full-refresh
+ifneq ($(JDM_DBT_TARGET),duckdb)
+	rm -rf "$(JDM_SPARK_DIR)/export"
+	$(DBT) run-operation export_to_parquet --target-path "$${DBT_TARGET_PATH:-target}/spark_export" \
+	    --args '{directory: "$(JDM_SPARK_DIR)/export"}'
+	$(BIN)/jdm import-build --from "$(JDM_SPARK_DIR)/export"
+endif
 
 # After the build: dbt's test results and the Great Expectations suites
 # into marts.dq_results (fails if an error-level check fails), and the
@@ -82,14 +121,24 @@ publish: install
 # folder: `docs generate` writes a run_results.json, which must not replace
 # the build's (jdm dq and jdm publish read that one).
 docs: install
-	$(BIN)/dbt docs generate --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
+	$(DBT) docs generate --quiet --target-path "$${DBT_TARGET_PATH:-target}/docs_site"
 	$(BIN)/python -m jdm.serve.docs_site "$${DBT_TARGET_PATH:-target}/docs_site" "$(JDM_OUTPUT_DIR)/dbt_docs.html"
 
 # Two workers (the machine's two cores): most of a test's time is dbt
 # compiling in one Python thread. A module's tests stay on one worker, so
 # its fixtures are built once (--dist loadfile).
-test: install
+test: install install-spark
 	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
+# The whole project on Spark and on DuckDB, every table of staging, audit and
+# marts (study_results and dq_results included) compared row for row, on the
+# default extract and on one with 2% defects. Outputs in JDM_COMPARE_DIR.
+JDM_COMPARE_DIR ?= warehouse/engines
+test-spark: install install-spark extract
+	scripts/compare_engines.sh "$(JDM_EXTRACT_DIR)" "$(JDM_COMPARE_DIR)/default"
+	test -f "$(JDM_COMPARE_DIR)/defects_0.02/extract/patients.csv" || \
+	    $(BIN)/jdm generate --defect-rate 0.02 --out "$(JDM_COMPARE_DIR)/defects_0.02/extract"
+	scripts/compare_engines.sh "$(JDM_COMPARE_DIR)/defects_0.02/extract" "$(JDM_COMPARE_DIR)/defects_0.02"
+
 clean:
-	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.*
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*.landing warehouse/.jdm_serving.duckdb.* warehouse/spark warehouse/engines

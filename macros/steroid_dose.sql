@@ -92,8 +92,8 @@
             -- sum() skips missing values: a day with any unknown part is unknown.
             case when count(*) = count(dose_mg_kg_day) then sum(dose_mg_kg_day) end as dose_mg_kg_day,
             count(*) as active_episode_count,
-            {{ dbt.listagg('medication_id', "';'", 'order by medication_id') }} as active_medication_ids,
-            {{ dbt.listagg("'medications.csv row ' || source_row || ': ' || unknown_reason", "'; '", 'order by source_row') }}
+            {{ ordered_string_agg('medication_id', ['medication_id'], ';') }} as active_medication_ids,
+            {{ ordered_string_agg("'medications.csv row ' || source_row || ': ' || unknown_reason", ['source_row'], '; ') }}
                 as dose_unknown_reason
         from episode_doses
         group by patient_id, evaluation_date

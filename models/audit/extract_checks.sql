@@ -68,7 +68,7 @@ column_checks as (
 -- duplicate rules of staging (a repeated id where the file has its own id;
 -- same-day assessments in visits.csv).
 record_checks as (
-    select distinct source_file, cast(null as varchar) as column_name, reason_code, false as is_out_of_range
+    select distinct source_file, cast(null as {{ dbt.type_string() }}) as column_name, reason_code, false as is_out_of_range
     from extract_columns
     cross join (values ('malformed_record'), ('broken_quote'), ('exact_duplicate')) as record_rules(reason_code)
     union all

@@ -41,8 +41,8 @@ bad_records as (
     select
         source_file,
         source_row,
-        cast(null as varchar) as record_id,
-        cast(null as varchar) as column_name,
+        cast(null as {{ dbt.type_string() }}) as record_id,
+        cast(null as {{ dbt.type_string() }}) as column_name,
         raw_record as raw_value,
         bad_record_reason as reason_code,
         'dropped' as action,
@@ -60,7 +60,7 @@ records_set_aside as (
     select
         source_file,
         source_row,
-        {{ id_column if id_column else 'cast(null as varchar)' }} as record_id,
+        {{ id_column if id_column else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as record_id,
         drop_column as column_name,
         drop_raw_value as raw_value,
         drop_reason as reason_code,
@@ -79,14 +79,14 @@ duplicates_set_aside as (
     select
         checked_{{ entity }}.source_file,
         duplicate.source_row,
-        {{ 'checked_' ~ entity ~ '.' ~ id_column if id_column else 'cast(null as varchar)' }} as record_id,
+        {{ 'checked_' ~ entity ~ '.' ~ id_column if id_column else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as record_id,
         -- a repeated id names the id column and value; an exact duplicate the whole record
         {%- if id_column %}
         case when duplicate.reason_code = 'duplicate_id' then '{{ id_column }}' end as column_name,
         case when duplicate.reason_code = 'duplicate_id' then checked_{{ entity }}.{{ id_column }} end as raw_value,
         {%- else %}
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as raw_value,
+        cast(null as {{ dbt.type_string() }}) as column_name,
+        cast(null as {{ dbt.type_string() }}) as raw_value,
         {%- endif %}
         duplicate.reason_code,
         'dropped' as action,
@@ -104,7 +104,7 @@ values_repaired as (
     select
         source_file,
         source_row,
-        {{ id_column if id_column else 'cast(null as varchar)' }} as record_id,
+        {{ id_column if id_column else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as record_id,
         repair.column_name,
         repair.raw_value,
         repair.reason_code,

@@ -61,7 +61,7 @@ final as (
         every_group_of_every_set.diagnosis_group_order,
         cast(coalesce(patients_per_group.n_patients, 0) as integer) as n_patients,
         cast(analysis_set_sizes.n_in_analysis_set as integer) as n_in_analysis_set,
-        100.0 * coalesce(patients_per_group.n_patients, 0) / analysis_set_sizes.n_in_analysis_set
+        cast(100.0 * coalesce(patients_per_group.n_patients, 0) / analysis_set_sizes.n_in_analysis_set as double)
             as pct_of_analysis_set
     from every_group_of_every_set
     full outer join patients_per_group

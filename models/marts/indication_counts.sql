@@ -73,8 +73,8 @@ indication_rows as (
 not_recorded_rows as (
     select
         analysis_set_sizes.analysis_set,
-        cast(null as varchar) as indication,
-        cast(null as varchar) as indication_label,
+        cast(null as {{ dbt.type_string() }}) as indication,
+        cast(null as {{ dbt.type_string() }}) as indication_label,
         cast(null as integer) as indication_order,
         coalesce(patients_without_indication.n_patients, 0) as n_patients,
         analysis_set_sizes.n_in_analysis_set
@@ -90,7 +90,7 @@ final as (
         indication_order,
         cast(n_patients as integer) as n_patients,
         cast(n_in_analysis_set as integer) as n_in_analysis_set,
-        100.0 * n_patients / n_in_analysis_set as pct_of_analysis_set
+        cast(100.0 * n_patients / n_in_analysis_set as double) as pct_of_analysis_set
     from (
         select * from indication_rows
         union all

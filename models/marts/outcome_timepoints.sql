@@ -54,7 +54,7 @@ steroid_values as (
         steroid_doses.evaluation_date as observation_date,
         cast({{ days_between('patients_indexed.index_date', 'steroid_doses.evaluation_date') }} as integer) as study_day,
         steroid_doses.dose_mg_kg_day as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         steroid_doses.active_medication_ids as source_record_id,
         'medications.csv' as source_file,
         cast(null as bigint) as source_row

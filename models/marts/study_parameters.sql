@@ -35,7 +35,7 @@ var_values as (
     {%- for column, description in parameter_columns %}
     select
         '{{ column }}' as parameter,
-        cast({{ column }} as varchar) as value,
+        cast({{ column }} as {{ dbt.type_string() }}) as value,
         '{{ description }}' as description,
         'var' as defined_by
     from parameters

@@ -47,6 +47,18 @@ def _land(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_build(args: argparse.Namespace) -> int:
+    from jdm.spark_build import ExportMissing, import_build
+
+    try:
+        n = import_build(Path(args.export_dir), Path(args.db))
+    except ExportMissing as error:
+        print(f"jdm import-build: {error}", file=sys.stderr)
+        return 1
+    print(f"{n} tables from {args.export_dir} into {args.db}")
+    return 0
+
+
 def _dq(args: argparse.Namespace) -> int:
     from jdm.dq.dashboard import DASHBOARD_FILE
     from jdm.dq.run import VALIDATION_RESULTS_DIR, run_dq, summary
@@ -218,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("--memory-limit", default=os.environ.get("JDM_DUCKDB_MEMORY_LIMIT", "3GB"),
                       help="DuckDB memory limit while landing (default: $JDM_DUCKDB_MEMORY_LIMIT or 3GB)")
     land.set_defaults(func=_land)
+
+    imp = sub.add_parser(
+        "import-build",
+        help="make the build file from a Spark build's Parquet export (after dbt build on Spark)",
+        description=(
+            "A Spark build ends with `dbt run-operation export_to_parquet`, which writes every table "
+            "of every schema as Parquet. This writes them into a new build file with the same schemas, "
+            "tables, columns and rows, which jdm dq, stats, report and publish then read as they read "
+            "a DuckDB build. `JDM_DBT_TARGET=spark make build` runs it."
+        ),
+    )
+    imp.add_argument("--from", dest="export_dir", required=True, help="the export folder (one folder per schema)")
+    _add_build_db(imp)
+    imp.set_defaults(func=_import_build)
 
     dq = sub.add_parser(
         "dq",

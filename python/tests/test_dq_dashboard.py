@@ -259,7 +259,9 @@ def test_rows_of_dbt_tests_and_ge_expectations_come_from_their_relations(default
     with duckdb.connect(str(copy)) as con:
         relation = con.execute("select failures_relation from marts.dq_results where check_name = ?",
                                [dbt_check]).fetchone()[0]
-        assert relation.startswith('"warehouse".')
+        # Named without the database (dbt's '"warehouse"."audit_failures"...'
+        # would not read from a renamed copy, and Spark gives none).
+        assert relation == "audit_failures.unique_patients_patient_id"
         con.execute("update marts.dq_results set status = 'fail', violated_rows = 2 where check_name = ?",
                     [dbt_check])
         con.execute("""create or replace table audit_failures.unique_patients_patient_id as

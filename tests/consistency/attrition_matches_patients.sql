@@ -29,7 +29,7 @@ rules_met as (
 ),
 
 expected as (
-    select 1 as step_number, cast(null as varchar) as exclusion_reason, 0 as patients_excluded,
+    select 1 as step_number, cast(null as {{ dbt.type_string() }}) as exclusion_reason, 0 as patients_excluded,
         count(*) as patients_remaining
     from rules_met
     union all

@@ -83,7 +83,7 @@ unplaceable_records as (
 uncertain_exposures as (
     select
         patient_id,
-        {{ dbt.listagg("'medications.csv row ' || source_row || ': ' || uncertainty", "'; '", 'order by source_row') }}
+        {{ ordered_string_agg("'medications.csv row ' || source_row || ': ' || uncertainty", ['source_row'], '; ') }}
             as exposure_uncertainty
     from unplaceable_records
     group by patient_id

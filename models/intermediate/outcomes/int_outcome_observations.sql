@@ -64,7 +64,7 @@ visit_values as (
         visits_of_indexed_patients.visit_date as observation_date,
         visits_of_indexed_patients.index_date,
         {{ visit_measure_value('visit_measures.source_field') }} as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_indexed_patients.visit_id as source_record_id,
         visits_of_indexed_patients.source_file,
         visits_of_indexed_patients.source_row

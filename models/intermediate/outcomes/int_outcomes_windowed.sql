@@ -121,7 +121,7 @@ visit_values_picked as (
         visits_of_treated_patients.visit_date as observation_date,
         visits_of_treated_patients.study_day,
         {{ visit_measure_value('visit_measures.source_field') }} as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_treated_patients.visit_id as source_record_id,
         visits_of_treated_patients.source_file,
         visits_of_treated_patients.source_row

@@ -84,8 +84,10 @@ final as (
         case when month_number >= treatment_start_month_number
             then cast(month_number - treatment_start_month_number as integer) end as months_since_treatment_start,
         sex,
-        cast({{ days_between('date_of_birth', 'diagnosis_date') }} / 365.25 as double) as age_at_diagnosis_years,
-        cast({{ days_between('symptom_onset_date', 'diagnosis_date') }} / 30.4375 as double)
+        -- In double from the start: Spark divides an integer by a decimal
+        -- literal in decimal arithmetic, rounding to 6 places.
+        cast({{ days_between('date_of_birth', 'diagnosis_date') }} as double) / 365.25 as age_at_diagnosis_years,
+        cast({{ days_between('symptom_onset_date', 'diagnosis_date') }} as double) / 30.4375
             as disease_duration_at_diagnosis_months
     from patient_months
 )

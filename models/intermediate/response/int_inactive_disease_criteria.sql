@@ -96,7 +96,7 @@ visit_measure_values_or_missing as (
         visits_of_patients.visit_id,
         criteria.criterion,
         {{ visit_measure_value('criteria.source_field') }} as value,
-        cast(null as varchar) as value_qualifier,
+        cast(null as {{ dbt.type_string() }}) as value_qualifier,
         visits_of_patients.visit_date as observation_date
     from visits_of_patients
     inner join criteria on criteria.measure_source = 'visit'
@@ -153,7 +153,7 @@ visit_assessments as (
         visits_of_patients.visit_id as source_record_id,
         visits_of_patients.visit_date,
         visits_of_patients.study_day,
-        cast(null as varchar) as timepoint,
+        cast(null as {{ dbt.type_string() }}) as timepoint,
         criteria.criterion,
         criteria.measure,
         visit_criterion_values.value,
@@ -172,7 +172,7 @@ timepoint_assessments as (
     select
         'timepoint' as assessment_type,
         patients.patient_id,
-        cast(null as varchar) as source_record_id,
+        cast(null as {{ dbt.type_string() }}) as source_record_id,
         cast(null as date) as visit_date,
         cast(null as integer) as study_day,
         timepoint_windows.timepoint,

@@ -144,8 +144,11 @@ final as (
         prednisolone_equivalence,
         dose_basis,
         cast(doses as double) / per_days as doses_per_day,
+        -- In double from the start, on both engines: in decimals, Spark
+        -- rounds each episode's dose to 6 places before a day's doses are
+        -- summed (22 mg over 12.1 kg: 1.818181 against 1.818182).
         case when not has_unknown_dose
-            then dose * mg_per_unit * doses / per_days * prednisolone_equivalence
+            then cast(dose as double) * mg_per_unit * doses / per_days * prednisolone_equivalence
         end as daily_dose,
         case dose_basis
             when 'absolute' then 'mg/day'

@@ -27,7 +27,7 @@ window_overrides as (
     {{ 'union all' if not loop.last }}
     {%- else %}
     select
-        cast(null as varchar) as timepoint,
+        cast(null as {{ dbt.type_string() }}) as timepoint,
         {%- for field in overridable %}
         cast(null as integer) as {{ field }}{{ ',' if not loop.last }}
         {%- endfor %}

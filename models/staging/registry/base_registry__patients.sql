@@ -79,7 +79,7 @@ final as (
         {{ required_issue(columns) }} as drop_reason,
         {{ required_issue_column(columns) }} as drop_column,
         {{ required_issue_text(columns) }} as drop_raw_value,
-        cast(null as varchar) as drop_detail
+        cast(null as {{ dbt.type_string() }}) as drop_detail
     from life_dates_checked
 )
 

@@ -21,7 +21,6 @@ say how many it does not show.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,15 +66,6 @@ def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, table = relation.split(".")
     return con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
                        [schema, table]).fetchone()[0] > 0
-
-
-def _without_database(relation: str) -> str:
-    """dbt names a relation with the database it built ('"jdm"."audit_failures"."t"'),
-    which is the build file's name: drop it, so a copied or renamed build
-    file reads the same tables."""
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', relation)
-    names = [quoted or bare for quoted, bare in parts]
-    return ".".join(f'"{n}"' for n in names[-2:])
 
 
 def quarantine_samples(con: duckdb.DuckDBPyConnection, check_names: list[str]) -> dict[str, Sample]:
@@ -130,7 +120,7 @@ def dbt_samples(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> di
     test returned them (their columns differ from test to test)."""
     samples = {}
     for name, relation in relations.items():
-        table = _without_database(relation)
+        table = relation
         if not _table_exists(con, table.replace('"', "")):
             samples[name] = Sample(table, pd.DataFrame(), None, f"{table} is not in the build file")
             continue

@@ -9,12 +9,24 @@ connection. Unit tests are not data checks and are left out.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from jdm.dq.results import CheckResult
+
+def in_build_file(relation_name: str) -> str:
+    """A relation as dbt names it, without its database: `schema.table`.
+    dbt puts the database first on DuckDB ('"jdm"."audit_failures"."t"', the
+    build file's name) and not on Spark ('audit_failures.t'); without it, the
+    name is the same for both engines and reads the same table in a copied
+    or renamed build file."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|`([^`]*)`|([^."`]+)', relation_name)
+    names = [(quoted or backticked or bare).replace('""', '"') for quoted, backticked, bare in parts][-2:]
+    return ".".join(n if re.fullmatch(r"[a-z_][a-z0-9_]*", n) else '"' + n.replace('"', '""') + '"' for n in names)
+
 
 # Kahn category of a generic test that does not say its own in `meta`.
 CATEGORY_BY_TEST = {
@@ -65,7 +77,7 @@ def dbt_checks(target_dir: Path, con: duckdb.DuckDBPyConnection) -> list[CheckRe
         meta = config.get("meta") or {}
         test_name = (test.get("test_metadata") or {}).get("name")
         tested = _tested_node(test, nodes)
-        relation = tested["relation_name"] if tested else None
+        relation = in_build_file(tested["relation_name"]) if tested else None
         if relation and relation not in denominators:
             denominators[relation] = con.execute(f"select count(*) from {relation}").fetchone()[0]
         failed_to_run = result["status"] == "error" and result.get("failures") is None
@@ -84,7 +96,7 @@ def dbt_checks(target_dir: Path, con: duckdb.DuckDBPyConnection) -> list[CheckRe
             threshold_pct=float(meta.get("threshold_pct", 0.0)),
             run_at=run_at,
             description=test.get("description") or (tested and f"{test_name or 'singular test'} on {tested['name']}") or "",
-            failures_relation=test.get("relation_name"),
+            failures_relation=in_build_file(test["relation_name"]) if test.get("relation_name") else None,
             outcome="error" if failed_to_run else None,
         ))
     return checks

@@ -48,7 +48,7 @@ def _lookup(kind: str, table: dict[str, str], code: str) -> str:
 @dataclass(frozen=True)
 class Labels:
     measures: dict[str, str]
-    measure_order: dict[str, int]  # the seed's row order (outcome_measures lists them as a paper would)
+    measure_order: dict[str, int]  # outcome_measures.listing_order (as a paper would list them)
     timepoints: dict[str, str]
     timepoint_order: dict[str, int]
     exclusion_reasons: dict[str, str]
@@ -107,7 +107,7 @@ def read_labels(con: duckdb.DuckDBPyConnection) -> Labels:
 
     return Labels(
         measures=pairs("select measure, measure_label from reference.outcome_measures"),
-        measure_order=pairs("select measure, row_number() over () from reference.outcome_measures"),
+        measure_order=pairs("select measure, listing_order from reference.outcome_measures"),
         timepoints=pairs("select timepoint, timepoint_label from reference.timepoint_windows"),
         timepoint_order=pairs("select timepoint, timepoint_order from reference.timepoint_windows"),
         exclusion_reasons=pairs("select exclusion_reason, reason_label from reference.exclusion_reasons"),
