@@ -13,13 +13,6 @@ from jdm.dq.run import run_dq
 from jdm.generator import generate_extract
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The engine comparison (test_engines: a Spark build, minutes) first, so
-    that under `pytest -n 2 --dist loadfile` one worker starts on it while
-    the other runs the rest, instead of it starting last."""
-    items.sort(key=lambda item: item.module.__name__ != "test_engines")
-
-
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     """The warehouse built on the default synthetic extract (what `make run`
