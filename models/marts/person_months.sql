@@ -14,11 +14,8 @@
 {%- set after = var('msm_started_more_than_months') | int -%}
 with
 
+-- int_person_months's rows and columns, with the activity beside them.
 person_months as (
-    select * from {{ ref('int_person_months') }}
-),
-
-activity as (
     select * from {{ ref('int_person_months_activity') }}
 ),
 
@@ -42,14 +39,13 @@ final as (
         person_months.sex,
         person_months.age_at_diagnosis_years,
         person_months.disease_duration_at_diagnosis_months,
-        cast(activity.previous_physician_global_vas as decimal(18, 6)) as previous_physician_global_vas,
-        cast(activity.previous_das_skin as integer) as previous_das_skin,
-        cast(activity.previous_cmas as integer) as previous_cmas,
-        cast(activity.outcome_physician_global_vas as decimal(18, 6)) as outcome_physician_global_vas,
-        cast(activity.outcome_das_skin as integer) as outcome_das_skin,
-        cast(activity.outcome_cmas as integer) as outcome_cmas
+        cast(person_months.previous_physician_global_vas as decimal(18, 6)) as previous_physician_global_vas,
+        cast(person_months.previous_das_skin as integer) as previous_das_skin,
+        cast(person_months.previous_cmas as integer) as previous_cmas,
+        cast(person_months.outcome_physician_global_vas as decimal(18, 6)) as outcome_physician_global_vas,
+        cast(person_months.outcome_das_skin as integer) as outcome_das_skin,
+        cast(person_months.outcome_cmas as integer) as outcome_cmas
     from person_months
-    inner join activity using (patient_id, month_number)
 )
 
 select * from final

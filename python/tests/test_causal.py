@@ -246,3 +246,20 @@ def test_with_no_effect_the_msm_is_centred_on_0(default_recovery: list[dict],
         assert abs(msm.mean()) < 2 * se_of_mean, (measure, msm, se_of_mean)
         assert (unweighted > 0).all(), (measure, unweighted)
         assert unweighted.mean() > 3 * abs(msm.mean()), (measure, unweighted, msm)
+
+
+def test_a_column_that_adds_nothing_to_the_ones_before_it_is_not_fitted() -> None:
+    # Worked by hand: column 2 is twice column 1 and column 4 is 3 x the
+    # intercept (column 0): both lie in the span of the columns before them.
+    # Column 3 (0 1 0 1) is not a combination of 1s and 1 2 3 4; column 5 is
+    # zeros. Kept: 0, 1, 3; nothing missing, nothing extra.
+    x = np.array([
+        [1.0, 1.0, 2.0, 0.0, 3.0, 0.0],
+        [1.0, 2.0, 4.0, 1.0, 3.0, 0.0],
+        [1.0, 3.0, 6.0, 0.0, 3.0, 0.0],
+        [1.0, 4.0, 8.0, 1.0, 3.0, 0.0],
+    ])
+    assert causal.independent_columns(x) == [0, 1, 3]
+    # Near-collinear but not collinear (column 1 + 0.1 in one row): kept.
+    x[0, 2] += 0.1
+    assert causal.independent_columns(x) == [0, 1, 2, 3]

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from headless import needs_chromium, run_script
-from jdm.dq.dashboard import write_dashboard
+from jdm.dq.dashboard import _name, write_dashboard
 from jdm.dq.ge_suites import SAMPLE_ROWS
 
 
@@ -350,3 +350,12 @@ def test_the_table_sorts_and_filters_in_a_browser_with_no_network(dirty_dq, tmp_
     assert sorted(seen["plausibility_warn"]) == sorted(
         frame.loc[(frame["kahn_category"] == "plausibility") & (frame["status"] == "warn"), "check_name"])
     assert sorted(seen["all_warn"]) == sorted(frame.loc[frame["status"] == "warn", "check_name"])
+
+
+def test_long_names_wrap_between_their_words_never_inside_one() -> None:
+    # Worked by hand: a break opportunity (<wbr>) after each run of
+    # underscores and after each dot, nowhere else; the text stays escaped.
+    assert _name("unique_combination_person_months_patient_id__month_number.8da1af") == (
+        "unique_<wbr>combination_<wbr>person_<wbr>months_<wbr>patient_<wbr>id__<wbr>month_<wbr>number.<wbr>8da1af")
+    assert _name("marts.dq_results") == "marts.<wbr>dq_<wbr>results"
+    assert _name("a<b") == "a&lt;b"

@@ -1,7 +1,7 @@
 {#-
-  Per patient x month of int_person_months: the disease activity carried
-  into the month (what the treatment decision that month can have seen)
-  and the outcomes measured in it.
+  Each person-month of int_person_months (its columns as they are), with
+  the disease activity carried into the month (what the treatment decision
+  that month can have seen) and the outcomes measured in it.
 
   - Previous activity, per measure (physician global VAS, DAS skin, CMAS):
     the value of the patient's latest visit with the measure recorded
@@ -14,21 +14,32 @@
     the later record in visits.csv); missing when no visit of the month
     records it.
 
-  One ordered pass instead of a repeat: per patient, the months' first days
-  and the visits in day order (a visit on a month's first day after that
-  month's row, so it is inside the month, not before it), each month taking
-  the latest value recorded before it (macro last_value_ignoring_nulls).
-  Repeating every visit into each month it may inform (about 7) and picking
-  the latest per patient x month grouped ~130 M rows into ~64 M groups at a
-  million patients and spilled: 318 s.
+  One ordered pass per patient, no join of person-months: one timeline of
+  the visits, one outcome row per month with a visit, and the months' own
+  rows, in day order. A month's row sorts right after its outcome row and
+  before the visits on its first day (those are inside the month). Each
+  month row takes the latest value recorded before it (macro
+  last_value_ignoring_nulls) and, from the row just before it, its outcome
+  row's values (lag). The month rows carry int_person_months's columns
+  through the pass, so marts.person_months needs no join: joining two
+  tables of ~64 M person-months at a million patients (the activity, then
+  the mart) took 390 s; this pass takes about 130 s.
 -#}
 {%- set measures = ['physician_global_vas', 'das_skin', 'cmas'] -%}
 {%- set limit_days = var('person_time_carry_forward_days') | int -%}
+{#- int_person_months's columns, carried through the timeline on the month rows. -#}
+{%- set person_month_columns = [
+    'month_number', 'month_start_date', 'month_end_date', 'diagnosis_date', 'last_visit_date',
+    'treatment_start_date', 'treatment_start_month_number', 'has_started_treatment',
+    'months_since_treatment_start', 'sex', 'age_at_diagnosis_years', 'disease_duration_at_diagnosis_months',
+] -%}
+{#- The timeline's row kinds, in their order on a day. -#}
+{%- set outcome_row, month_row, visit_row = -1, 0, 1 -%}
 
 with
 
 person_months as (
-    select patient_id, month_number, diagnosis_date from {{ ref('int_person_months') }}
+    select * from {{ ref('int_person_months') }}
 ),
 
 visits as (
@@ -54,62 +65,6 @@ visits_timed as (
     where visits.physician_global_vas is not null or visits.das_skin is not null or visits.cmas is not null
 ),
 
--- The visits and the months' first days, in one timeline per patient (the
--- visits first: their columns give the union its types).
-timeline as (
-    select
-        patient_id,
-        cast(null as integer) as month_number,
-        visit_day as day,
-        1 as is_visit,
-        source_row
-        {%- for m in measures %},
-        {{ m }}
-        {%- endfor %}
-    from visits_timed
-    union all
-    select
-        patient_id,
-        month_number,
-        {{ month_start_day('month_number') }} as day,
-        0 as is_visit,
-        null as source_row
-        {%- for m in measures %},
-        null as {{ m }}
-        {%- endfor %}
-    from person_months
-),
-
--- At each row, the latest value (and its day) of each measure strictly
--- before it: a visit on the same day as a month's start sorts after it.
-{%- set before_this_row = 'over (partition by patient_id order by day, is_visit, source_row
-        rows between unbounded preceding and 1 preceding)' %}
-timeline_carried as (
-    select
-        patient_id,
-        month_number,
-        day,
-        is_visit
-        {%- for m in measures %},
-        {{ last_value_ignoring_nulls(m) }} {{ before_this_row }} as latest_{{ m }},
-        {{ last_value_ignoring_nulls('case when ' ~ m ~ ' is not null then day end') }} {{ before_this_row }}
-            as latest_{{ m }}_day
-        {%- endfor %}
-    from timeline
-),
-
-previous_activity as (
-    select
-        patient_id,
-        month_number,
-        {%- for m in measures %}
-        case when latest_{{ m }}_day >= day - {{ limit_days }} then latest_{{ m }} end
-            as previous_{{ m }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from timeline_carried
-    where is_visit = 0
-),
-
 outcomes as (
     select
         patient_id,
@@ -123,19 +78,80 @@ outcomes as (
     group by patient_id, visit_month_number
 ),
 
--- previous_activity has every person-month (each month's row of the timeline).
+-- The month rows first: their columns give the union its types.
+timeline as (
+    select
+        patient_id,
+        {{ month_start_day('month_number') }} as day,
+        {{ month_row }} as row_kind,
+        cast(null as bigint) as source_row,
+        {%- for m in measures %}
+        null as {{ m }},
+        null as outcome_{{ m }},
+        {%- endfor %}
+        {{ person_month_columns | join(', ') }}
+    from person_months
+    union all
+    select
+        patient_id,
+        {{ month_start_day('month_number') }} as day,
+        {{ outcome_row }} as row_kind,
+        null as source_row,
+        {%- for m in measures %}
+        null as {{ m }},
+        outcome_{{ m }},
+        {%- endfor %}
+        {%- for c in person_month_columns %}
+        null{{ ',' if not loop.last }}
+        {%- endfor %}
+    from outcomes
+    union all
+    select
+        patient_id,
+        visit_day as day,
+        {{ visit_row }} as row_kind,
+        source_row,
+        {%- for m in measures %}
+        {{ m }},
+        null as outcome_{{ m }},
+        {%- endfor %}
+        {%- for c in person_month_columns %}
+        null{{ ',' if not loop.last }}
+        {%- endfor %}
+    from visits_timed
+),
+
+-- At each row, the latest value (and its day) of each measure up to it (a
+-- month row records none itself, so on a month row: strictly before the
+-- month), and the row just before it.
+{%- set in_day_order = 'partition by patient_id order by day, row_kind, source_row' %}
+{%- set up_to_this_row = 'over (' ~ in_day_order ~ ' rows between unbounded preceding and current row)' %}
+timeline_carried as (
+    select
+        *,
+        {%- for m in measures %}
+        {{ last_value_ignoring_nulls(m) }} {{ up_to_this_row }} as latest_{{ m }},
+        {{ last_value_ignoring_nulls('case when ' ~ m ~ ' is not null then day end') }} {{ up_to_this_row }}
+            as latest_{{ m }}_day,
+        lag(outcome_{{ m }}) over ({{ in_day_order }}) as row_before_outcome_{{ m }},
+        {%- endfor %}
+        lag(row_kind) over ({{ in_day_order }}) as row_before_kind
+    from timeline
+),
+
 final as (
     select
-        previous_activity.patient_id,
-        previous_activity.month_number,
+        patient_id,
+        {{ person_month_columns | join(',\n        ') }},
         {%- for m in measures %}
-        previous_activity.previous_{{ m }},
+        case when latest_{{ m }}_day >= day - {{ limit_days }} then latest_{{ m }} end as previous_{{ m }},
         {%- endfor %}
         {%- for m in measures %}
-        outcomes.outcome_{{ m }}{{ ',' if not loop.last }}
+        case when row_before_kind = {{ outcome_row }} then row_before_outcome_{{ m }} end
+            as outcome_{{ m }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from previous_activity
-    left join outcomes using (patient_id, month_number)
+    from timeline_carried
+    where row_kind = {{ month_row }}
 )
 
 select * from final

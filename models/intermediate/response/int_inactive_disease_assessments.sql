@@ -38,8 +38,14 @@ criteria_side_by_side as (
         {#- bool_or over the one row of the criterion: three-valued, as is_met. #}
         bool_or(case when measure = '{{ measure }}' then is_met end) as is_{{ name }}_criterion_met,
         {%- endfor %}
-        {{ ordered_string_agg("case when is_met is null then criterion end", ['criterion'], ';') }}
-            as undetermined_criteria
+        {#- The codes of the criteria left open, sorted: one per measure, then
+            sorted as a list. An ordered string aggregate over the ~16 M
+            criteria rows took 45 s of this model's 70 at a million patients. #}
+        {%- set open_criteria = [] %}
+        {%- for measure in ['ck', 'cmas', 'mmt8', 'physician_global_vas'] %}
+        {%- do open_criteria.append("max(case when measure = '" ~ measure ~ "' and is_met is null then criterion end)") %}
+        {%- endfor %}
+        nullif({{ join_list(list_sorted_distinct(list_of(open_criteria)), ';') }}, '') as undetermined_criteria
     from criteria
     group by {{ assessment_key | join(', ') }}
 ),

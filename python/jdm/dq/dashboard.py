@@ -86,8 +86,9 @@ def _e(value) -> str:
 
 
 def _name(value) -> str:
-    """A long identifier, allowed to wrap after its __ and . separators."""
-    return _e(value).replace("__", "__<wbr>").replace(".", ".<wbr>")
+    """A long identifier, allowed to wrap after each run of underscores and
+    each dot, so that it breaks between its words, never inside one."""
+    return re.sub(r"(_+|\.)", r"\1<wbr>", _e(value))
 
 
 def _count(value) -> str:
@@ -404,8 +405,8 @@ td.ok { color: #2e8b57; } td.bad { color: #c0392b; font-weight: 700; }
 .status.fail { background: #c0392b; } .status.error { background: #8e44ad; }
 #check-table { width: 100%; }
 #check-table td.num { white-space: nowrap; }
-#check-table td.name { min-width: 14em; max-width: 26em; overflow-wrap: anywhere; }
-#check-table td.text { max-width: 12em; overflow-wrap: anywhere; }
+#check-table td.name { min-width: 14em; max-width: 26em; overflow-wrap: break-word; }
+#check-table td.text { max-width: 12em; overflow-wrap: break-word; }
 #check-table thead button { border: 0; background: none; font: inherit; font-weight: 600; cursor: pointer; padding: 0; }
 #check-table th[aria-sort=ascending] button::after { content: " \\25B2"; }
 #check-table th[aria-sort=descending] button::after { content: " \\25BC"; }

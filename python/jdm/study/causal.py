@@ -164,18 +164,42 @@ class WeightModels:
     patients: int
 
 
+def independent_columns(x: np.ndarray, tolerance: float = 1e-9) -> list[int]:
+    """The columns of `x` to fit, in order: each kept unless it is (within
+    `tolerance`) a linear combination of the columns kept before it, as R's
+    glm aliases a coefficient. A constant column after the intercept, a
+    column of zeros, or two missing-value flags that are always equal in
+    these rows make the design singular: Newton's Hessian cannot be
+    inverted (a small registry raised LinAlgError). From the k x k Gram
+    matrix: column j's squared distance from the span of the kept columns,
+    relative to its squared length."""
+    gram = x.T @ x
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        if gram[j, j] <= 0:
+            continue
+        residual = gram[j, j]
+        if kept:
+            b = gram[kept, j]
+            residual -= b @ np.linalg.solve(gram[np.ix_(kept, kept)], b)
+        if residual > tolerance * gram[j, j]:
+            kept.append(j)
+    return kept
+
+
 def _logistic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Coefficients of a logistic regression; a column that is constant in
-    these rows (e.g. a score never missing) besides the intercept gets 0."""
-    varies = np.r_[True, x[:, 1:].std(axis=0) > 0]
+    """Coefficients of a logistic regression; a column that adds nothing to
+    the ones before it in these rows (independent_columns: e.g. a score never
+    missing, a covariate all patients share) gets 0."""
+    kept = independent_columns(x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Newton-Raphson: IRLS's pseudo-inverse of the n x k weighted design
         # took ~6 GiB on 2 M months (100,000-patient registry); Newton needs
         # only k x k Hessians.
-        result = sm.GLM(y, x[:, varies], family=sm.families.Binomial()).fit(method="newton", maxiter=100, disp=0)
+        result = sm.GLM(y, x[:, kept], family=sm.families.Binomial()).fit(method="newton", maxiter=100, disp=0)
     params = np.zeros(x.shape[1])
-    params[varies] = np.nan_to_num(np.asarray(result.params, dtype=float))
+    params[kept] = np.nan_to_num(np.asarray(result.params, dtype=float))
     return params
 
 
