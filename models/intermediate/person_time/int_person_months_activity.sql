@@ -21,9 +21,11 @@
   month row takes the latest value recorded before it (macro
   last_value_ignoring_nulls) and, from the row just before it, its outcome
   row's values (lag). The month rows carry int_person_months's columns
-  through the pass, so marts.person_months needs no join: joining two
-  tables of ~64 M person-months at a million patients (the activity, then
-  the mart) took 390 s; this pass takes about 130 s.
+  through the pass, so marts.person_months needs no join. At a million
+  patients (~64 M person-months) the activity and the mart's join of two
+  such tables took 221 s + 173 s of a two-thread build; this pass takes
+  130 s alone, 190-310 s beside another model (the two share DuckDB's
+  memory limit and the sort of ~100 M timeline rows spills).
 -#}
 {%- set measures = ['physician_global_vas', 'das_skin', 'cmas'] -%}
 {%- set limit_days = var('person_time_carry_forward_days') | int -%}
