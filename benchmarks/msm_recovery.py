@@ -71,7 +71,7 @@ def build_person_time(extract: Path, work: Path) -> Path:
 
 def outcome_visits(db: Path) -> pd.DataFrame:
     """Per person-month with an outcome: the visit that gave it (the rule of
-    int_person_months_activity, written again here: the latest visit in the
+    int_person_time_activity_runs, written again here: the latest visit in the
     month that records the measure; ties: the later source row)."""
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("""

@@ -8,8 +8,9 @@ models need (`jdm land`, `dbt build` without tests; timed, not the point),
 then measures, each in its own child process under `/usr/bin/time -v`
 (wall time, peak resident set):
 
-1. `dbt run` of the new models only: int_person_months,
-   int_person_months_activity, marts.person_months, marts.trajectory_observations
+1. `dbt run` of the new models only: int_person_time_patients,
+   int_person_time_activity_runs, int_person_months (a view),
+   marts.person_months, marts.trajectory_observations
    (DuckDB inside dbt, memory_limit from profiles.yml: 3GB);
 2. the marginal structural model as `jdm stats` runs it
    (jdm.study.analysis.marginal_structural_model: the weight models on a
@@ -34,7 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_scale import ENV, measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
-NEW_MODELS = ["int_person_months", "int_person_months_activity", "person_months", "trajectory_observations"]
+NEW_MODELS = [
+    "int_person_time_patients", "int_person_time_activity_runs", "int_person_months", "person_months",
+    "trajectory_observations",
+]
 MSM = """
 import sys, time, duckdb
 from jdm.study.analysis import marginal_structural_model

@@ -4,7 +4,8 @@
   registered patient x month from diagnosis to the last visit, with the
   treatment status that month, the activity carried into it, the outcomes
   measured in it and the baseline covariates. Rules: the headers of
-  int_person_months and int_person_months_activity.
+  int_person_time_patients, int_person_time_activity_runs and
+  int_person_months.
 
   treatment_category, the model's contrast (var msm_started_more_than_months, 12):
   - not_yet_or_never: the exposure drug not started by this month (or never);
@@ -14,9 +15,8 @@
 {%- set after = var('msm_started_more_than_months') | int -%}
 with
 
--- int_person_months's rows and columns, with the activity beside them.
 person_months as (
-    select * from {{ ref('int_person_months_activity') }}
+    select * from {{ ref('int_person_months') }}
 ),
 
 final as (

@@ -11,7 +11,7 @@ read from what the registry RECORDED before that month: each score's last
 value at a visit before the month starts and at most CARRY_FORWARD_DAYS
 (183) earlier, or missing (then the score's term is replaced by a constant:
 MISSING_TERMS). This is exactly what the warehouse's person-time
-(`int_person_months_activity`) carries forward, so the pooled logistic
+(`int_person_time_activity_runs`) carries forward, so the pooled logistic
 model of starting given the previous month's activity is correctly
 specified (a linear logit in the carried values with missing indicators;
 it also has a spline in time and the baseline covariates, whose true
