@@ -10,13 +10,23 @@
     order unique, or the pick can change between runs. A missing value is
     the picked row's value like any other: several columns picked by one
     order all come from the same row (DuckDB's arg_min would skip rows whose
-    value is missing and take the value from another row). -#}
+    value is missing and take the value from another row). A single
+    expression is compared as it is, not as a struct of one field, which
+    costs DuckDB several times more (the visit months of a million patients:
+    29 s of CPU against 8 s); a row whose single key is missing is then
+    skipped, so pass a key that is never missing. -#}
 {% macro arg_min_by(expression, order_by) -%}
     {{ return(adapter.dispatch('arg_min_by', 'jdm_warehouse')(expression, order_by)) }}
 {%- endmacro %}
 
 {% macro default__arg_min_by(expression, order_by) -%}
-    arg_min_null({{ expression }}, row({{ order_by | join(', ') }}))
+    arg_min_null({{ expression }}, {{ sort_key(order_by) }})
+{%- endmacro %}
+
+{#- The key arg_min_by and arg_max_by compare: one expression as it is,
+    several as a struct compared field by field. -#}
+{% macro sort_key(order_by) -%}
+    {{ order_by[0] if order_by | length == 1 else 'row(' ~ order_by | join(', ') ~ ')' }}
 {%- endmacro %}
 
 {% macro spark__arg_min_by(expression, order_by) -%}
@@ -429,7 +439,7 @@
 {%- endmacro %}
 
 {% macro default__arg_max_by(expression, order_by) -%}
-    arg_max_null({{ expression }}, row({{ order_by | join(', ') }}))
+    arg_max_null({{ expression }}, {{ sort_key(order_by) }})
 {%- endmacro %}
 
 {% macro spark__arg_max_by(expression, order_by) -%}

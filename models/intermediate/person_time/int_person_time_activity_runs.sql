@@ -11,7 +11,7 @@
     never beyond it). A visit before the diagnosis date counts like any
     other.
   - outcome: the value of the latest visit inside the month that records
-    it (ties on a day: the later record in visits.csv); missing when no
+    it (staging keeps one visit per patient and day); missing when no
     visit of the month records it.
 
   Both change only at a month with a visit, so a patient's months from 0
@@ -63,13 +63,15 @@ visits_timed as (
 ),
 
 -- Per month with a visit (also before diagnosis): each measure's latest
--- value in the month and the day it was recorded.
+-- value in the month and the day it was recorded. The day orders a
+-- patient's visits: staging keeps one visit per patient and day (tested
+-- there: unique patient_id, visit_date).
 visit_months as (
     select
         patient_id,
         visit_month_number,
         {%- for m in measures %}
-        {{ arg_max_by(m, ['visit_date', 'source_row']) }} filter (where {{ m }} is not null) as month_{{ m }},
+        {{ arg_max_by(m, ['visit_day']) }} filter (where {{ m }} is not null) as month_{{ m }},
         max(visit_day) filter (where {{ m }} is not null) as month_{{ m }}_day,
         {%- endfor %}
         min(visit_month_number) over (partition by patient_id) as first_visit_month_number
