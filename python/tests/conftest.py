@@ -16,10 +16,11 @@ from jdm.generator import generate_extract
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     """The warehouse built on the default synthetic extract (what `make run`
-    builds): 410 patients, seed 42, no injected defects."""
+    builds): 410 patients, seed 42, no injected defects. With dbt's unit
+    tests: the suite's one run of them on DuckDB (dbt_support.run_build)."""
     root = tmp_path_factory.mktemp("default")
     generate_extract(out_dir=root / "extract", patients=410, seed=42, defect_rate=0.0, progress=False)
-    return build(root / "extract", root / "build")
+    return build(root / "extract", root / "build", unit_tests=True)
 
 
 @dataclass(frozen=True)
