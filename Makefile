@@ -126,9 +126,12 @@ docs: install
 
 # Two workers (the machine's two cores): most of a test's time is dbt
 # compiling in one Python thread. A module's tests stay on one worker, so
-# its fixtures are built once (--dist loadfile).
+# its fixtures are built once (--dist loadfile). Modules in their collected
+# order (--no-loadscope-reorder: xdist would otherwise start the modules with
+# the most tests first), so the engine comparison, collected first
+# (python/tests/conftest.py), runs beside the rest instead of alone at the end.
 test: install install-spark
-	$(BIN)/pytest -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 # The whole project on Spark and on DuckDB, every table of staging, audit and
 # marts (study_results and dq_results included) compared row for row, on the

@@ -15,9 +15,10 @@ from jdm.generator import generate_extract
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The engine comparison first (about 8 of `make test`'s 15 minutes, one
-    test): under `pytest -n 2 --dist loadfile` one worker runs it while the
-    other runs the rest, instead of it starting late and running alone at
-    the end (measured: it ended last, the other worker idle)."""
+    test): under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (the
+    Makefile) one worker runs it while the other runs the rest, instead of
+    it starting late and running alone at the end (measured: it started
+    6 minutes in and ended last, the other worker idle)."""
     items.sort(key=lambda item: item.path.name != "test_engines.py")
 
 
