@@ -50,8 +50,6 @@ visits as (
 visits_timed as (
     select
         visits.patient_id,
-        visits.visit_date,
-        visits.source_row,
         {{ days_between('patients.diagnosis_date', 'visits.visit_date') }} as visit_day,
         {{ month_of_day(days_between('patients.diagnosis_date', 'visits.visit_date')) }} as visit_month_number,
         {%- for m in measures %}
@@ -59,7 +57,7 @@ visits_timed as (
         {%- endfor %}
     from visits
     inner join patients using (patient_id)
-    where visits.physician_global_vas is not null or visits.das_skin is not null or visits.cmas is not null
+    where {% for m in measures %}visits.{{ m }} is not null{{ ' or ' if not loop.last }}{% endfor %}
 ),
 
 -- Per month with a visit (also before diagnosis): each measure's latest
