@@ -6,7 +6,9 @@ For each number of patients it generates a clean synthetic extract
 (`jdm generate --seed 42`) and measures, each in its own child process:
 
 * the CSV-load floor: a fresh DuckDB file, with the profile's memory_limit
-  (JDM_DUCKDB_MEMORY_LIMIT, default 3GB), threads and insertion order, doing
+  (JDM_DUCKDB_MEMORY_LIMIT, default 3GB) and threads, and DuckDB's default of
+  keeping the file's record order (as landing must: it numbers the records;
+  the dbt profile drops it, as no model needs it), doing
   `create table ... as select * from read_csv(..., all_varchar=true)` for the
   five files. The raw layer lands text, so no build can beat this: it is the
   yardstick the build is held to (the goal is build <= 3x floor at 1M
