@@ -78,6 +78,8 @@ class Pipeline:
             "JDM_EXTRACT_DIR": str(extract), "JDM_DB": str(self.build_db), "JDM_SERVE_DB": str(self.served_db),
             "JDM_OUTPUT_DIR": str(self.output_dir), "DBT_TARGET_PATH": str(self.target_dir),
             "DBT_LOG_PATH": str(self.root / "logs"),
+            # dbt's unit tests run once in the suite (conftest.default_build).
+            "JDM_DBT_UNIT_TESTS": "skip",
         }
         env.pop("JDM_PSEUDONYM_KEY", None)
         if key:
@@ -271,6 +273,9 @@ def test_no_registry_patient_id_in_served_tables_or_published_files(scenario: Sc
 def test_make_run_publishes_and_says_which_key(scenario: Scenario, tmp_path: Path) -> None:
     output = scenario.make_run_output
     assert "Served file:" in output and "dbt docs" in output and "DEMO" not in output
+    # JDM_DBT_UNIT_TESTS=skip (Pipeline.env): the data tests ran, no unit test.
+    finished = [line for line in output.splitlines() if "Finished running" in line]
+    assert finished and all("data tests" in line and "unit test" not in line for line in finished), finished
     docs_site = (scenario.pipeline.root / "output_a_again" / "dbt_docs.html").read_text(encoding="utf-8")
     # The staged columns are described from the data dictionary (comments
     # written by a post-hook, filled into the site): CMAS, as the seed row
