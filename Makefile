@@ -79,6 +79,11 @@ extract: install
 	  fi; \
 	fi
 
+# dbt's unit tests check the models' logic on fixed rows, the same whatever
+# the extract: the test suite's repeated builds leave them out
+# (JDM_DBT_UNIT_TESTS=skip) and run them once. Data tests always run.
+DBT_UNIT_TESTS := $(if $(filter skip,$(JDM_DBT_UNIT_TESTS)),--exclude test_type:unit,)
+
 # Land the extract (every record as text, in Parquet), then build every layer.
 # --full-refresh: a seed whose columns changed is recreated, not appended to
 # (no model is incremental, so nothing else changes). On Spark the build's
@@ -86,10 +91,6 @@ extract: install
 # (jdm import-build), which the steps after this one read on both engines.
 # The export has its own target folder: run-operation writes a
 # run_results.json, which must not replace the build's.
-# dbt's unit tests check the models' logic on fixed rows, the same whatever
-# the extract: the test suite's repeated builds leave them out
-# (JDM_DBT_UNIT_TESTS=skip) and run them once. Data tests always run.
-DBT_UNIT_TESTS := $(if $(filter skip,$(JDM_DBT_UNIT_TESTS)),--exclude test_type:unit,)
 build: install
 	mkdir -p "$(dir $(JDM_DB))"
 	$(BIN)/jdm land
