@@ -16,7 +16,13 @@ For each number of patients it generates a clean synthetic extract
 * the build, as `make run` does it: `jdm land` (each file read once by the
   careful reader and written once as Parquet) followed by `dbt build` of the
   whole project (every model and every test) into another fresh DuckDB file.
-  The ratio holds land + dbt build against the floor; both parts are shown.
+  The ratio holds land + dbt build against the floor; both parts are shown;
+* the storage floor of this design: a fresh DuckDB file, with the settings
+  the dbt profile gives (memory_limit, two threads, insertion order not
+  kept), copying every table the build stored (`create table ... as select *
+  from` the build's table), nothing computed and no test run. Landing plus
+  this copy is the least any build storing the same tables could take; its
+  ratio to the CSV-load floor is shown as "least".
 
 Wall time is taken around the child; peak memory is the child's maximum
 resident set size as reported by `/usr/bin/time -v` (a fresh wrapper per
@@ -84,6 +90,31 @@ def load_floor(extract_dir: Path, db_path: Path) -> None:
     print(json.dumps(rows))
 
 
+def store_floor(warehouse: Path, db_path: Path) -> None:
+    """The storage floor itself (run in the child): write a copy of every
+    table of `warehouse` into a fresh file; print the tables and rows copied
+    as JSON."""
+    import duckdb
+
+    db_path.unlink(missing_ok=True)
+    con = duckdb.connect(str(db_path))
+    con.execute(f"set memory_limit = '{os.environ.get('JDM_DUCKDB_MEMORY_LIMIT', '3GB')}'")
+    con.execute("set threads = 2")
+    con.execute("set preserve_insertion_order = false")
+    source = str(warehouse).replace("'", "''")
+    con.execute(f"attach '{source}' as built (read_only)")
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'built'"
+    ).fetchall()
+    rows = 0
+    for schema, table in tables:
+        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(f'create table "{schema}"."{table}" as select * from built."{schema}"."{table}"')
+        rows += con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    con.close()
+    print(json.dumps({"tables": len(tables), "rows": rows}))
+
+
 def bench(patients: int, work_dir: Path, keep: bool, slowest: int) -> dict:
     extract_dir = work_dir / f"extract_{patients}"
     run_dir = work_dir / f"run_{patients}"
@@ -121,6 +152,11 @@ def bench(patients: int, work_dir: Path, keep: bool, slowest: int) -> dict:
             build_env,
         )
         done = re.search(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+)", out)
+        store_s, _, out = measured(
+            [sys.executable, __file__, "--store-floor", str(run_dir / "warehouse.duckdb"), str(run_dir / "store.duckdb")]
+        )
+        stored = json.loads(out.strip().splitlines()[-1])
+        (run_dir / "store.duckdb").unlink()
         if slowest:
             results = json.loads((run_dir / "target" / "run_results.json").read_text())["results"]
             print(f"slowest nodes at {patients:,} patients:")
@@ -135,6 +171,7 @@ def bench(patients: int, work_dir: Path, keep: bool, slowest: int) -> dict:
         "patients": patients, "rows": rows, "csv_mib": csv_mib,
         "floor_s": floor_s, "floor_mib": floor_mib, "land_s": land_s, "dbt_s": dbt_s,
         "build_s": land_s + dbt_s, "build_mib": max(land_mib, dbt_mib),
+        "store_s": store_s, "stored_rows": stored["rows"],
         "pass": int(done.group(1)), "error": int(done.group(3)),
     }
 
@@ -146,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the extracts and warehouses")
     parser.add_argument("--slowest", type=int, default=0, metavar="N", help="also list the N slowest dbt nodes")
     parser.add_argument("--floor", nargs=2, type=Path, metavar=("EXTRACT_DIR", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--store-floor", nargs=2, type=Path, metavar=("WAREHOUSE", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
         load_floor(*args.floor)
+        return 0
+    if args.store_floor:
+        store_floor(*args.store_floor)
         return 0
 
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="jdm-build-scale-"))
@@ -157,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work_dir, ignore_errors=True)
 
     header = ("patients", "rows", "CSV MB", "floor s", "floor MiB", "land s", "dbt s", "build s",
-              "build MiB", "ratio", "dbt")
+              "build MiB", "ratio", "dbt", "stored rows", "store s", "least")
     print(" ".join(f"{h:>12}" for h in header))
     for r in rows:
         print(" ".join(f"{v:>12}" for v in (
@@ -165,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['floor_s']:.1f}", f"{r['floor_mib']:.0f}", f"{r['land_s']:.1f}", f"{r['dbt_s']:.1f}",
             f"{r['build_s']:.1f}", f"{r['build_mib']:.0f}",
             f"{r['build_s'] / r['floor_s']:.1f}x", f"{r['pass']}P/{r['error']}E",
+            f"{r['stored_rows']:,}", f"{r['store_s']:.1f}",
+            f"{(r['land_s'] + r['store_s']) / r['floor_s']:.1f}x",
         )))
     return 0
 
